@@ -1,0 +1,36 @@
+// `npm run web`: the Koa web server (JSON API + pages).
+import { loadConfigOrExit } from '../lib/config';
+import { createDb } from '../lib/db';
+import { connectClient } from '../lib/temporal';
+import { createApp } from '../api/app';
+import { startSweeper } from '../api/expedientes';
+
+const config = loadConfigOrExit();
+if (!config.databaseUrl) {
+  console.error('Falta DATABASE_URL.');
+  process.exit(78);
+}
+const db = createDb(config.databaseUrl);
+const temporal = await connectClient(config.temporal);
+const app = createApp({ db, temporal, config });
+const sweeper = startSweeper(db, temporal, config.temporal.taskQueue);
+const server = app.listen(config.http.port, config.http.host, () => {
+  console.log(`Portal escuchando en ${config.http.publicUrl} (${config.http.host}:${config.http.port}).`);
+});
+// Uploads can be slow: do not let Node's default request timeout cut them off.
+server.requestTimeout = 0;
+
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  sweeper.stop();
+  server.close(async () => {
+    await temporal.connection.close();
+    await db.destroy();
+    process.exit(0);
+  });
+  setTimeout(() => process.exit(0), 5000).unref();
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

