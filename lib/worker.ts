@@ -10,12 +10,14 @@ export async function createWorker(opts: {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
+  /** A pre-built workflow bundle (tests build one for all files); otherwise built from source. */
+  bundlePath?: string;
 }) {
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    workflowsPath,
+    ...(opts.bundlePath ? { workflowBundle: { codePath: opts.bundlePath } } : { workflowsPath }),
     activities: createActivities(opts.deps),
   });
 }

@@ -9,14 +9,14 @@ import { fileURLToPath } from 'node:url';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
-export const SEARCH_ATTRIBUTES = {
-  Expediente: 'Keyword',
-  Estado: 'Keyword',
-  Unidad: 'Keyword',
-  TipoDocumento: 'Keyword',
-  VenceEn: 'Datetime',
-  Vencido: 'Bool',
-};
+
+/** Our search attributes as the CLI names them, read from workflows/definitions.ts (one source). */
+export async function searchAttributeFlags() {
+  const { tsImport } = await import('tsx/esm/api');
+  const { searchAttributes } = await tsImport('../workflows/definitions.ts', import.meta.url);
+  const cliType = { KEYWORD: 'Keyword', DATETIME: 'Datetime', BOOL: 'Bool', TEXT: 'Text', INT: 'Int', DOUBLE: 'Double' };
+  return Object.values(searchAttributes).flatMap((k) => ['--search-attribute', `${k.name}=${cliType[k.type]}`]);
+}
 
 const cacheDir = () => join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'mesa-de-partes');
 
@@ -142,12 +142,12 @@ export async function waitFor(what, check, timeoutMs = 120_000, child) {
 }
 
 /** Starts `temporal server start-dev` with our search attributes; resolves once its gRPC port answers. */
-export async function startTemporal({ cli, port, uiPort, dbFile, headless, prefix }) {
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
+export async function startTemporal({ cli, port, uiPort, dbFile, headless, prefix, logLevel = 'warn' }) {
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', logLevel];
   if (headless) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
   if (dbFile) args.push('--db-filename', dbFile);
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  args.push(...(await searchAttributeFlags()));
   const child = spawn(cli, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   pipeWithPrefix(child, prefix ?? 'temporal');
   await waitFor('Temporal', () => portOpen(port), 60_000, child);

@@ -1,0 +1,152 @@
+// The real parts every integration test talks to, started by `npm test` (scripts/test.mjs):
+// a Temporal dev server and a PostgreSQL server. Each test file gets its own database and its
+// own task queue, so files run in parallel without seeing each other.
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Knex } from 'knex';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig, type Config } from '../../lib/config';
+import { createDb, migrateLatest } from '../../lib/db';
+import { seedDemo } from '../../lib/demo';
+import { createWorker } from '../../lib/worker';
+import { createApp } from '../../api/app';
+import type { ActivityDeps } from '../../activities';
+import proto from '@temporalio/proto';
+import Long from 'long';
+import { searchAttributes } from '../../workflows/definitions';
+
+export function required(name: string) {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} no está definido: ejecute las pruebas con \`npm test\`.`);
+  return v;
+}
+
+export const uid = () => randomBytes(5).toString('hex');
+
+export function adminUrl() {
+  return required('TEST_DATABASE_URL');
+}
+
+export function urlForDb(name: string) {
+  const u = new URL(adminUrl());
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** A fresh database, migrated (and seeded with the demo catalogue unless told not to). */
+export async function createTestDb(opts: { migrate?: boolean; seed?: boolean } = {}) {
+  const name = `t_${uid()}`;
+  const admin = createDb(adminUrl(), { min: 0, max: 1 });
+  await admin.raw(`create database ${name}`);
+  await admin.destroy();
+  const url = urlForDb(name);
+  const db = createDb(url);
+  if (opts.migrate !== false) await migrateLatest(db);
+  if (opts.migrate !== false && opts.seed !== false) await seedDemo(db);
+  const drop = async () => {
+    await db.destroy();
+    const a = createDb(adminUrl(), { min: 0, max: 1 });
+    await a.raw(`drop database if exists ${name} with (force)`);
+    await a.destroy();
+  };
+  return { db, url, name, drop };
+}
+
+/**
+ * A namespace of the test's own, with our search attributes: every test database numbers its
+ * expedientes from 00001, so workflow ids would collide in a shared namespace.
+ */
+export async function createNamespace(address = required('TEST_TEMPORAL_ADDRESS')) {
+  const namespace = `test-${uid()}`;
+  const connection = await Connection.connect({ address });
+  try {
+    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(86400) } });
+    const types: Record<string, proto.temporal.api.enums.v1.IndexedValueType> = {
+      KEYWORD: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+      DATETIME: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+      BOOL: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+    };
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(Object.values(searchAttributes).map((k) => [k.name, types[k.type]])),
+    });
+  } finally {
+    await connection.close();
+  }
+  return namespace;
+}
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    TEMPORAL_ADDRESS: required('TEST_TEMPORAL_ADDRESS'),
+    TEMPORAL_TASK_QUEUE: `test-${uid()}`,
+    PUPPETEER_EXECUTABLE_PATH: process.env.PUPPETEER_EXECUTABLE_PATH ?? '',
+    DEMO: '1',
+    ...env,
+  });
+}
+
+export async function temporalClient(config: Config) {
+  const connection = await Connection.connect({ address: config.temporal.address });
+  return new Client({ connection, namespace: config.temporal.namespace });
+}
+
+/** A worker on the test's own task queue, running until `stop()`. */
+export async function startWorker(config: Config, deps: ActivityDeps) {
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker: Worker = await createWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    deps,
+    bundlePath: process.env.TEST_WORKFLOW_BUNDLE,
+  });
+  const running = worker.run();
+  return {
+    worker,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
+
+/** The whole stack for HTTP tests: database, worker, Temporal client and the Koa app on a port. */
+export async function startStack(env: Record<string, string> = {}, opts: { worker?: boolean } = {}) {
+  const config = testConfig({ TEMPORAL_NAMESPACE: await createNamespace(), ...env });
+  const database = await createTestDb();
+  const client = await temporalClient(config);
+  const worker = opts.worker === false ? undefined : await startWorker(config, { db: database.db });
+  const app = createApp({ db: database.db, temporal: client, config });
+  const server: Server = await new Promise((res) => {
+    const s = app.listen(0, '127.0.0.1', () => res(s));
+  });
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    config,
+    db: database.db as Knex,
+    dbUrl: database.url,
+    client,
+    base,
+    worker,
+    async close() {
+      await new Promise((r) => server.close(r));
+      await worker?.stop();
+      await client.connection.close();
+      await database.drop();
+    },
+  };
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  const json = (await res.json()) as any;
+  return { status: res.status, body: json };
+}

@@ -1,0 +1,31 @@
+// Expediente numbers are gapless and unique per year, even under concurrent filings.
+import test from 'ava';
+import { startStack, postJson } from './helpers/stack';
+
+test('50 concurrent filings get 50 consecutive numbers, no gaps and no duplicates', async (t) => {
+  const stack = await startStack();
+  t.teardown(() => stack.close());
+  const results = await Promise.all(
+    Array.from({ length: 50 }, (_, i) =>
+      postJson(`${stack.base}/api/v1/expedientes`, { tipoDocumento: 'CARTA', asunto: `Carta número ${i}`, remitente: 'Empresa Demo SAC' }),
+    ),
+  );
+  t.true(results.every((r) => r.status === 201));
+  const numbers = results.map((r) => Number(r.body.numero.split('-')[0])).sort((a, b) => a - b);
+  t.deepEqual(numbers, Array.from({ length: 50 }, (_, i) => i + 1));
+  const years = new Set(results.map((r) => r.body.numero.split('-')[1]));
+  t.is(years.size, 1);
+  const started = await stack.db('expedientes').whereNotNull('workflow_iniciado_en').count<{ count: number }[]>('* as count');
+  t.is(Number(started[0].count), 50);
+});
+
+test('a failed filing gives its number back', async (t) => {
+  const stack = await startStack();
+  t.teardown(() => stack.close());
+  const { fileExpediente } = await import('../api/expedientes');
+  const a = await fileExpediente(stack.db, { tipoDocumento: 'CARTA', asunto: 'Primera', remitente: 'Ana' });
+  // remitente is NOT NULL: the insert fails after the counter moved, and the transaction rolls back.
+  await t.throwsAsync(() => fileExpediente(stack.db, { tipoDocumento: 'CARTA', asunto: 'Falla', remitente: null as never }));
+  const b = await fileExpediente(stack.db, { tipoDocumento: 'CARTA', asunto: 'Segunda', remitente: 'Ana' });
+  t.is(Number(b.row.numero.split('-')[0]), Number(a.row.numero.split('-')[0]) + 1);
+});
