@@ -6,6 +6,11 @@ import serve from 'koa-static';
 import type { Knex } from 'knex';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config';
+import type { Clock } from '../lib/clock';
+import type { IdentityRegistry } from '../lib/identity-registry';
+import { authenticate } from './auth/session';
+import { csrfProtection } from './auth/csrf';
+import { cuentasRouter } from './routes-cuentas';
 import { errorHandler } from './errors';
 import { apiRouter } from './routes';
 import { createViews, staticDir } from '../web/render';
@@ -15,6 +20,8 @@ export interface AppDeps {
   db: Knex;
   temporal: Client;
   config: Config;
+  clock: Clock;
+  identity: IdentityRegistry;
 }
 
 export function createApp(deps: AppDeps) {
@@ -31,9 +38,13 @@ export function createApp(deps: AppDeps) {
       multipart: false,
     }),
   );
+  app.use(authenticate(deps));
+  app.use(csrfProtection);
   const api = apiRouter(deps);
+  const cuentas = cuentasRouter(deps);
   const pages = pageRouter(deps, views);
   app.use(api.routes()).use(api.allowedMethods());
+  app.use(cuentas.routes()).use(cuentas.allowedMethods());
   app.use(pages.routes()).use(pages.allowedMethods());
   return app;
 }

@@ -55,6 +55,8 @@ export function errorHandler(render: (ctx: Context, view: string, data: { [k: st
         http = new HttpError(500, 'ERROR_INTERNO', 'Ocurrió un error interno. Intente nuevamente en unos minutos.');
       }
       ctx.status = http.status;
+      const retryAfter = (http as HttpError & { retryAfter?: number }).retryAfter;
+      if (retryAfter) ctx.set('Retry-After', String(retryAfter));
       if (wantsHtml(ctx)) {
         render(ctx, 'error', { titulo: 'No se pudo completar', mensaje: http.message, status: http.status });
       } else {

@@ -12,6 +12,8 @@ export interface FilingInput {
   asunto: string;
   remitente: string;
   idempotencyKey?: string;
+  cuentaId?: number | null;
+  apiTokenId?: number | null;
 }
 
 export interface ExpedienteRow {
@@ -29,8 +31,10 @@ export const formatNumero = (correlativo: number, anio: number) => `${String(cor
 class DuplicateKey extends Error {}
 
 export async function fileExpediente(db: Knex, input: FilingInput, now = new Date()): Promise<{ row: ExpedienteRow; created: boolean }> {
-  if (input.idempotencyKey) {
-    const existing = await db('expedientes').where({ idempotency_key: input.idempotencyKey }).first();
+  // An idempotency key belongs to whoever sent it: another filer's key never finds this case.
+  const scopedKey = input.idempotencyKey ? `${input.cuentaId ?? ''}:${input.apiTokenId ?? ''}:${input.idempotencyKey}` : undefined;
+  if (scopedKey) {
+    const existing = await db('expedientes').where({ idempotency_key: scopedKey }).first();
     if (existing) return { row: existing, created: false };
   }
   const anio = Number(limaDay(now).slice(0, 4));
@@ -55,7 +59,9 @@ export async function fileExpediente(db: Knex, input: FilingInput, now = new Dat
           asunto: input.asunto,
           remitente: input.remitente,
           unidad: null,
-          idempotency_key: input.idempotencyKey ?? null,
+          idempotency_key: scopedKey ?? null,
+          cuenta_id: input.cuentaId ?? null,
+          api_token_id: input.apiTokenId ?? null,
           presentado_en: now,
         })
         .onConflict('idempotency_key')
@@ -68,7 +74,7 @@ export async function fileExpediente(db: Knex, input: FilingInput, now = new Dat
     return { row, created: true };
   } catch (err) {
     if (!(err instanceof DuplicateKey)) throw err;
-    const existing = await db('expedientes').where({ idempotency_key: input.idempotencyKey }).first();
+    const existing = await db('expedientes').where({ idempotency_key: scopedKey }).first();
     return { row: existing, created: false };
   }
 }
@@ -104,28 +110,4 @@ export async function ensureWorkflow(db: Knex, client: Client, taskQueue: string
   }
   await db('expedientes').where({ id: row.id }).whereNull('workflow_iniciado_en').update({ workflow_iniciado_en: db.fn.now() });
   return true;
-}
-
-/** Starts, every few seconds, the workflows of filings that Temporal did not take at filing time. */
-export function startSweeper(db: Knex, client: Client, taskQueue: string, everyMs = 5000) {
-  let running = false;
-  const tick = async () => {
-    if (running) return;
-    running = true;
-    try {
-      const pending: ExpedienteRow[] = await db('expedientes')
-        .whereNull('workflow_iniciado_en')
-        .andWhere('presentado_en', '<', db.raw("now() - interval '2 seconds'"))
-        .orderBy('presentado_en')
-        .limit(100);
-      for (const row of pending) if (!(await ensureWorkflow(db, client, taskQueue, row))) break;
-    } catch (err) {
-      console.warn('[web] barrido de expedientes pendientes falló:', (err as Error).message);
-    } finally {
-      running = false;
-    }
-  };
-  const timer = setInterval(tick, everyMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer), tick };
 }

@@ -13,7 +13,7 @@ try {
   const applied = await migrateLatest(db);
   console.log(applied.length ? `Migraciones aplicadas: ${applied.join(', ')}` : 'Esquema al día.');
   if (config.demo.enabled) {
-    await seedDemo(db, config);
+    await seedDemo(db, config.demo.password);
     console.log('Datos de demostración listos.');
   }
 } finally {

@@ -3,7 +3,9 @@ import { loadConfigOrExit } from '../lib/config';
 import { createDb } from '../lib/db';
 import { connectClient } from '../lib/temporal';
 import { createApp } from '../api/app';
-import { startSweeper } from '../api/expedientes';
+import { systemClock } from '../lib/clock';
+import { createIdentityRegistry } from '../lib/identity-registry';
+import { startSweeper } from '../api/sweeper';
 
 const config = loadConfigOrExit();
 if (!config.databaseUrl) {
@@ -12,8 +14,8 @@ if (!config.databaseUrl) {
 }
 const db = createDb(config.databaseUrl);
 const temporal = await connectClient(config.temporal);
-const app = createApp({ db, temporal, config });
-const sweeper = startSweeper(db, temporal, config.temporal.taskQueue);
+const app = createApp({ db, temporal, config, clock: systemClock, identity: createIdentityRegistry(config.identity) });
+const sweeper = startSweeper(db, temporal, config);
 const server = app.listen(config.http.port, config.http.host, () => {
   console.log(`Portal escuchando en ${config.http.publicUrl} (${config.http.host}:${config.http.port}).`);
 });

@@ -4,6 +4,8 @@ import { loadConfigOrExit } from '../lib/config';
 import { createDb } from '../lib/db';
 import { createPdfRenderer } from '../lib/pdf';
 import { createWorker } from '../lib/worker';
+import { createMailer } from '../lib/mailer';
+import { localStorage } from '../lib/storage';
 
 const config = loadConfigOrExit();
 if (!config.databaseUrl) {
@@ -24,8 +26,13 @@ const worker = await createWorker({
   connection,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
-  deps: { db },
+  deps: {
+    db,
+    mailer: config.mail.smtpUrl ? createMailer(config.mail.smtpUrl, config.mail.from) : undefined,
+    storage: localStorage(config.storageDir),
+  },
 });
+if (!config.mail.smtpUrl) console.warn('SMTP_URL no está definido: los correos esperarán en la bandeja de salida.');
 console.log(`Worker listo en la cola "${config.temporal.taskQueue}" (${config.temporal.address}).`);
 try {
   await worker.run();

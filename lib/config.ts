@@ -62,8 +62,16 @@ export function loadConfig(env: Env = process.env) {
   const port = r.int('PORT', 3000, 1, 65535);
   const dataDir = r.str('DATA_DIR', '.data');
   const mb = 1024 * 1024;
+  const nodeEnv = r.str('NODE_ENV', 'development');
+  const secret = r.optional('APP_SECRET');
+  if (nodeEnv === 'production' && !secret) {
+    throw new ConfigError('Configuración inválida: APP_SECRET es obligatorio en producción (openssl rand -hex 32)');
+  }
+  if (secret && secret.length < 32) throw new ConfigError('Configuración inválida: APP_SECRET debe tener al menos 32 caracteres');
   const config = {
-    env: r.str('NODE_ENV', 'development'),
+    env: nodeEnv,
+    // Keys the HMAC of verification codes; development gets a fixed one so it starts without setup.
+    secret: secret ?? 'desarrollo-no-usar-en-produccion-0123456789abcdef',
     institution: {
       name: r.str('INSTITUTION_NAME', 'Entidad Demo del Estado Peruano'),
       shortName: r.str('INSTITUTION_SHORT_NAME', 'EDEP'),
@@ -92,6 +100,24 @@ export function loadConfig(env: Env = process.env) {
       catcherWebPort: r.int('MAILCATCHER_WEB_PORT', 1080, 1, 65535),
     },
     chromiumPath: r.optional('PUPPETEER_EXECUTABLE_PATH'),
+    identity: {
+      url: r.url('IDENTIDAD_API_URL', undefined, ['http:', 'https:']),
+      token: r.optional('IDENTIDAD_API_TOKEN'),
+      timeoutMs: r.int('IDENTIDAD_API_TIMEOUT_MS', 5000, 100, 60_000),
+    },
+    accounts: {
+      sessionIdleMinutes: r.int('SESION_INACTIVIDAD_MIN', 30, 1, 24 * 60),
+      sessionMaxHours: r.int('SESION_MAXIMA_HORAS', 12, 1, 24 * 30),
+      codeHours: r.int('CODIGO_VIGENCIA_HORAS', 24, 1, 24 * 7),
+      codeAttempts: r.int('CODIGO_INTENTOS', 5, 1, 20),
+      resendSeconds: r.int('REENVIO_ESPERA_SEGUNDOS', 60, 1, 3600),
+      resetLinkDays: r.int('ENLACE_CLAVE_DIAS', 2, 1, 30),
+      loginFailuresPerAccount: r.int('LOGIN_FALLOS_CUENTA', 5, 1, 100),
+      loginFailuresPerIp: r.int('LOGIN_FALLOS_IP', 20, 1, 10_000),
+      loginWindowMinutes: r.int('LOGIN_VENTANA_MIN', 15, 1, 24 * 60),
+      legalVersion: r.str('VERSION_DOCUMENTOS_LEGALES', '2026-11'),
+    },
+    mailRetryMaxSeconds: r.int('CORREO_REINTENTO_MAX_SEGUNDOS', 300, 1, 86_400),
     demo: {
       enabled: r.bool('DEMO', true),
       password: r.str('DEMO_PASSWORD', 'MesaDemo2026'),

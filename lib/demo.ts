@@ -1,6 +1,7 @@
 // Demo data for a first start (DEMO=1): offices and document types of a made-up institution.
 // Upserts, so running it on every start changes nothing once it is there.
 import type { Knex } from 'knex';
+import { hashPassword } from './secrets';
 
 export const DEMO_UNIDADES = [
   { codigo: 'MP', nombre: 'Mesa de Partes', padre_codigo: null, es_mesa_partes: true },
@@ -18,7 +19,40 @@ export const DEMO_TIPOS = [
   { codigo: 'OTROS', nombre: 'Otros' },
 ];
 
-export async function seedDemo(db: Knex, _config?: unknown) {
+export async function seedDemo(db: Knex, demoPassword?: string) {
   for (const u of DEMO_UNIDADES) await db('unidades').insert(u).onConflict('codigo').ignore();
   await db('tipos_documento').insert(DEMO_TIPOS).onConflict('codigo').ignore();
+  if (demoPassword) await seedDemoAccounts(db, demoPassword);
 }
+
+/** Staff accounts of DESIGN.md "Running it" and one citizen, all with DEMO_PASSWORD. */
+export async function seedDemoAccounts(db: Knex, demoPassword: string) {
+  const passwordHash = await hashPassword(demoPassword);
+  const now = new Date();
+  const people = [
+    { email: 'mesa@demo.gob.pe', rol: 'mesa_partes', unidad_codigo: 'MP', nombres: 'Marta', apellido_paterno: 'Salazar', apellido_materno: 'Ríos' },
+    { email: 'unidad@demo.gob.pe', rol: 'unidad', unidad_codigo: 'OAJ', nombres: 'Jorge', apellido_paterno: 'Vílchez', apellido_materno: 'Paredes' },
+    { email: 'supervisor@demo.gob.pe', rol: 'supervisor', unidad_codigo: null, nombres: 'Elena', apellido_paterno: 'Cárdenas', apellido_materno: 'Soto' },
+    { email: 'admin@demo.gob.pe', rol: 'admin', unidad_codigo: null, nombres: 'Luis', apellido_paterno: 'Huamán', apellido_materno: 'Torres' },
+    {
+      email: 'ciudadano@demo.pe',
+      rol: 'ciudadano',
+      unidad_codigo: null,
+      nombres: 'Rosa',
+      apellido_paterno: 'Quispe',
+      apellido_materno: 'Mamani',
+      tipo_documento: 'DNI',
+      numero_documento: '40000001',
+      telefono: '987654321',
+      fecha_nacimiento: '1990-05-14',
+    },
+  ];
+  for (const p of people) {
+    await db('cuentas')
+      .insert({ tipo_persona: 'NATURAL', password_hash: passwordHash, email_verificado_en: now, created_at: now, updated_at: now, ...p })
+      .onConflict('email')
+      .ignore();
+  }
+  return people.map((p) => ({ email: p.email, rol: p.rol }));
+}
+

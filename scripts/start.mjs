@@ -151,8 +151,13 @@ try {
   ];
   if (config.demo.enabled) {
     lines.push(
-      '  Datos de demostración: unidades orgánicas y tipos de documento.',
-      `  Contraseña de las cuentas de demostración (DEMO_PASSWORD): ${config.demo.password}`,
+      '  Datos de demostración: unidades orgánicas, tipos de documento y estas cuentas',
+      `  (contraseña de todas, DEMO_PASSWORD: ${config.demo.password}):`,
+      '    mesa@demo.gob.pe          mesa de partes',
+      '    unidad@demo.gob.pe        personal de la Oficina de Asesoría Jurídica (OAJ)',
+      '    supervisor@demo.gob.pe    supervisor',
+      '    admin@demo.gob.pe         administrador',
+      '    ciudadano@demo.pe         ciudadana (DNI 40000001)',
     );
   }
   lines.push('  Ctrl-C detiene todo.', '');

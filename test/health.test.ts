@@ -3,6 +3,8 @@ import test from 'ava';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../api/app';
 import { createDb } from '../lib/db';
+import { systemClock } from '../lib/clock';
+import { offlineRegistry } from '../lib/identity-registry';
 import { startStack, testConfig } from './helpers/stack';
 import { freePort } from './helpers/ports';
 
@@ -21,7 +23,7 @@ test('/ready answers 503 naming what is down', async (t) => {
   const config = testConfig({ TEMPORAL_ADDRESS: `127.0.0.1:${deadPort}` });
   const db = createDb(`postgres://postgres:postgres@127.0.0.1:${deadPort}/nada`);
   const connection = Connection.lazy({ address: config.temporal.address, connectTimeout: 500 });
-  const app = createApp({ db, temporal: new Client({ connection }), config });
+  const app = createApp({ db, temporal: new Client({ connection }), config, clock: systemClock, identity: offlineRegistry() });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   t.teardown(async () => {

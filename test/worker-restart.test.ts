@@ -3,7 +3,8 @@
 import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startStack, postJson } from './helpers/stack';
+import { startStack } from './helpers/stack';
+import { loginAs } from './helpers/http';
 
 const workerScript = fileURLToPath(new URL('../bin/worker.ts', import.meta.url));
 
@@ -39,13 +40,12 @@ test('a killed worker is replaced and the case finishes', async (t) => {
   };
 
   const first = await spawnWorker(env);
-  const { body } = await postJson(`${stack.base}/api/v1/expedientes`, {
-    tipoDocumento: 'OFICIO',
-    asunto: 'Remite información solicitada',
-    remitente: 'Municipalidad Distrital Demo',
-  });
+  const ciudadano = await loginAs(stack.base, 'ciudadano@demo.pe');
+  const mesa = await loginAs(stack.base, 'mesa@demo.gob.pe');
+  const unidad = await loginAs(stack.base, 'unidad@demo.gob.pe');
+  const { body } = await ciudadano.post('/api/v1/expedientes', { tipoDocumento: 'OFICIO', asunto: 'Remite información solicitada' });
   const numero = body.numero as string;
-  const d = await postJson(`${stack.base}/api/v1/expedientes/${numero}/derivar`, { unidad: 'OA', proveido: 'Atender según corresponda' });
+  const d = await mesa.post(`/api/v1/expedientes/${numero}/derivar`, { unidad: 'OAJ', proveido: 'Atender según corresponda' });
   t.is(d.status, 200);
 
   const died = new Promise((r) => first.once('exit', r));
@@ -53,7 +53,7 @@ test('a killed worker is replaced and the case finishes', async (t) => {
   await died;
 
   // Sent while no worker runs: it waits for one instead of failing.
-  const pending = postJson(`${stack.base}/api/v1/expedientes/${numero}/atender`, { comentario: 'Se remitió lo solicitado' });
+  const pending = unidad.post(`/api/v1/expedientes/${numero}/atender`, { comentario: 'Se remitió lo solicitado' });
   const second = await spawnWorker(env);
   t.teardown(() => void second.kill('SIGTERM'));
 

@@ -56,3 +56,10 @@ export const searchAttributes = {
   venceEn: defineSearchAttributeKey('VenceEn', SearchAttributeType.DATETIME),
   vencido: defineSearchAttributeKey('Vencido', SearchAttributeType.BOOL),
 };
+
+export const CORREO_WORKFLOW_TYPE = 'correoWorkflow';
+export const correoWorkflowId = (correoId: number) => `correo-${correoId}`;
+export interface CorreoInput {
+  correoId: number;
+  maxRetrySeconds: number;
+}

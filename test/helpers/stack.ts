@@ -13,6 +13,14 @@ import { seedDemo } from '../../lib/demo';
 import { createWorker } from '../../lib/worker';
 import { createApp } from '../../api/app';
 import type { ActivityDeps } from '../../activities';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { systemClock, type Clock } from '../../lib/clock';
+import { offlineRegistry, type IdentityRegistry } from '../../lib/identity-registry';
+import { startMailCatcher, type MailCatcher } from '../../lib/mailcatcher';
+import { createMailer } from '../../lib/mailer';
+import { localStorage } from '../../lib/storage';
 import proto from '@temporalio/proto';
 import Long from 'long';
 import { searchAttributes } from '../../workflows/definitions';
@@ -44,7 +52,7 @@ export async function createTestDb(opts: { migrate?: boolean; seed?: boolean } =
   const url = urlForDb(name);
   const db = createDb(url);
   if (opts.migrate !== false) await migrateLatest(db);
-  if (opts.migrate !== false && opts.seed !== false) await seedDemo(db);
+  if (opts.migrate !== false && opts.seed !== false) await seedDemo(db, TEST_PASSWORD);
   const drop = async () => {
     await db.destroy();
     const a = createDb(adminUrl(), { min: 0, max: 1 });
@@ -115,12 +123,32 @@ export async function startWorker(config: Config, deps: ActivityDeps) {
 }
 
 /** The whole stack for HTTP tests: database, worker, Temporal client and the Koa app on a port. */
-export async function startStack(env: Record<string, string> = {}, opts: { worker?: boolean } = {}) {
-  const config = testConfig({ TEMPORAL_NAMESPACE: await createNamespace(), ...env });
+export const TEST_PASSWORD = 'MesaDemo2026';
+
+export interface StackOptions {
+  worker?: boolean;
+  clock?: Clock;
+  identity?: IdentityRegistry;
+  /** SMTP server the worker delivers to; a fresh catcher when not given. */
+  mail?: MailCatcher;
+}
+
+export async function startStack(env: Record<string, string> = {}, opts: StackOptions = {}) {
+  const catcher = opts.mail ?? (await startMailCatcher());
+  const config = testConfig({
+    TEMPORAL_NAMESPACE: await createNamespace(),
+    SMTP_URL: `smtp://127.0.0.1:${catcher.smtpPort}`,
+    CORREO_REINTENTO_MAX_SEGUNDOS: '1',
+    ...env,
+  });
   const database = await createTestDb();
+  const storageDir = await mkdtemp(join(tmpdir(), 'mpv-files-'));
+  const storage = localStorage(storageDir);
+  const mailer = createMailer(config.mail.smtpUrl!, config.mail.from);
   const client = await temporalClient(config);
-  const worker = opts.worker === false ? undefined : await startWorker(config, { db: database.db });
-  const app = createApp({ db: database.db, temporal: client, config });
+  const worker = opts.worker === false ? undefined : await startWorker(config, { db: database.db, mailer, storage });
+  const clock = opts.clock ?? systemClock;
+  const app = createApp({ db: database.db, temporal: client, config, clock, identity: opts.identity ?? offlineRegistry() });
   const server: Server = await new Promise((res) => {
     const s = app.listen(0, '127.0.0.1', () => res(s));
   });
@@ -132,11 +160,16 @@ export async function startStack(env: Record<string, string> = {}, opts: { worke
     client,
     base,
     worker,
+    mail: catcher,
+    storage,
     async close() {
       await new Promise((r) => server.close(r));
       await worker?.stop();
       await client.connection.close();
       await database.drop();
+      mailer.close();
+      if (!opts.mail) await catcher.close();
+      await rm(storageDir, { recursive: true, force: true });
     },
   };
 }

@@ -4,21 +4,21 @@
 // Keep old files: replaying them is how a change that breaks running workflows is caught.
 import { writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { startStack, postJson } from '../helpers/stack';
+import { startStack } from '../helpers/stack';
+import { loginAs } from '../helpers/http';
 
 const out = process.argv[2];
 if (!out) throw new Error('Indique el archivo de salida.');
 const stack = await startStack();
 try {
-  const { body } = await postJson(`${stack.base}/api/v1/expedientes`, {
-    tipoDocumento: 'SOLICITUD',
-    asunto: 'Solicitud de acceso a la información pública',
-    remitente: 'Ciudadano de prueba',
-  });
-  await postJson(`${stack.base}/api/v1/expedientes/${body.numero}/atender`, { comentario: 'Rechazada: aún no derivado' });
-  await postJson(`${stack.base}/api/v1/expedientes/${body.numero}/derivar`, { unidad: 'OAJ', proveido: 'Para opinión' });
-  await postJson(`${stack.base}/api/v1/expedientes/${body.numero}/derivar`, { unidad: 'OA', proveido: 'Para atención' });
-  await postJson(`${stack.base}/api/v1/expedientes/${body.numero}/atender`, { comentario: 'Se entregó la información' });
+  const ciudadano = await loginAs(stack.base, 'ciudadano@demo.pe');
+  const supervisor = await loginAs(stack.base, 'supervisor@demo.gob.pe');
+  const { body } = await ciudadano.post('/api/v1/expedientes', { tipoDocumento: 'SOLICITUD', asunto: 'Solicitud de acceso a la información pública' });
+  const path = `/api/v1/expedientes/${body.numero}`;
+  await supervisor.post(`${path}/atender`, { comentario: 'Rechazada: aún no derivado' });
+  await supervisor.post(`${path}/derivar`, { unidad: 'OAJ', proveido: 'Para opinión' });
+  await supervisor.post(`${path}/derivar`, { unidad: 'OA', proveido: 'Para atención' });
+  await supervisor.post(`${path}/atender`, { comentario: 'Se entregó la información' });
   const [n, year] = (body.numero as string).split('-');
   const handle = stack.client.workflow.getHandle(`expediente-${year}-${n}`);
   await handle.result();

@@ -1,0 +1,117 @@
+// Who is asking: a person by session cookie (server-side session) or a system by bearer token.
+import type { Context, Next } from 'koa';
+import type { Knex } from 'knex';
+import type { AppDeps } from '../app';
+import { randomToken, sha256 } from '../../lib/secrets';
+import { HttpError } from '../errors';
+
+export const SESSION_COOKIE = 'mpv_sesion';
+export const ANON_CSRF_COOKIE = 'mpv_csrf';
+
+export type Rol = 'ciudadano' | 'mesa_partes' | 'unidad' | 'supervisor' | 'admin';
+export const STAFF_ROLES: readonly Rol[] = ['mesa_partes', 'unidad', 'supervisor', 'admin'];
+
+export type Principal =
+  | { kind: 'cuenta'; cuentaId: number; rol: Rol; email: string; nombre: string; unidad: string | null; csrfToken: string; sessionHash: string }
+  | { kind: 'sistema'; tokenId: number; nombre: string };
+
+export function principal(ctx: Context): Principal | undefined {
+  return ctx.state.principal as Principal | undefined;
+}
+
+export function displayName(c: { nombres?: string | null; apellido_paterno?: string | null; apellido_materno?: string | null; razon_social?: string | null }) {
+  if (c.razon_social) return c.razon_social;
+  return [c.nombres, c.apellido_paterno, c.apellido_materno].filter(Boolean).join(' ');
+}
+
+function cookieOptions(ctx: Context, maxAgeMs?: number) {
+  return { httpOnly: true, sameSite: 'lax' as const, secure: ctx.secure, overwrite: true, path: '/', ...(maxAgeMs ? { maxAge: maxAgeMs } : {}) };
+}
+
+export function authenticate(deps: AppDeps) {
+  const { db, config, clock } = deps;
+  return async (ctx: Context, next: Next) => {
+    const now = clock.now();
+    const auth = ctx.get('Authorization');
+    if (auth) {
+      const m = /^Bearer\s+(\S+)$/i.exec(auth);
+      const token = m && (await db('api_tokens').where({ token_hash: sha256(m[1]) }).whereNull('revocado_en').first());
+      if (!token) throw new HttpError(401, 'NO_AUTENTICADO', 'El token de acceso no es válido o fue revocado.');
+      ctx.state.principal = { kind: 'sistema', tokenId: token.id, nombre: token.nombre } satisfies Principal;
+      await db('api_tokens').where({ id: token.id }).update({ ultimo_uso: now });
+      return next();
+    }
+    const raw = ctx.cookies.get(SESSION_COOKIE);
+    if (raw) {
+      const idleCutoff = new Date(now.getTime() - config.accounts.sessionIdleMinutes * 60_000);
+      const row = await db('sesiones as s')
+        .join('cuentas as c', 'c.id', 's.cuenta_id')
+        .where('s.id_hash', sha256(raw))
+        .andWhere('s.expira_en', '>', now)
+        .andWhere('s.ultima_actividad', '>', idleCutoff)
+        .andWhere('c.activo', true)
+        .first('s.id_hash', 's.csrf_token', 'c.id', 'c.rol', 'c.email', 'c.nombres', 'c.apellido_paterno', 'c.apellido_materno', 'c.razon_social', 'c.unidad_codigo');
+      if (row) {
+        ctx.state.principal = {
+          kind: 'cuenta',
+          cuentaId: row.id,
+          rol: row.rol,
+          email: row.email,
+          nombre: displayName(row),
+          unidad: row.unidad_codigo,
+          csrfToken: row.csrf_token,
+          sessionHash: row.id_hash,
+        } satisfies Principal;
+        // Activity is stamped when a request starts, so a long upload keeps its session.
+        await db('sesiones').where({ id_hash: row.id_hash }).update({ ultima_actividad: now });
+      } else {
+        ctx.cookies.set(SESSION_COOKIE, null, cookieOptions(ctx));
+      }
+    }
+    return next();
+  };
+}
+
+export async function createSession(ctx: Context, deps: AppDeps, cuentaId: number) {
+  const { db, config, clock } = deps;
+  const now = clock.now();
+  const token = randomToken();
+  const csrfToken = randomToken(24);
+  await db('sesiones').insert({
+    id_hash: sha256(token),
+    cuenta_id: cuentaId,
+    csrf_token: csrfToken,
+    creada_en: now,
+    ultima_actividad: now,
+    expira_en: new Date(now.getTime() + config.accounts.sessionMaxHours * 3_600_000),
+    ip: ctx.ip,
+    user_agent: ctx.get('User-Agent').slice(0, 300),
+  });
+  ctx.cookies.set(SESSION_COOKIE, token, cookieOptions(ctx));
+  return { csrfToken };
+}
+
+export async function endSession(ctx: Context, db: Knex) {
+  const p = principal(ctx);
+  if (p?.kind === 'cuenta') await db('sesiones').where({ id_hash: p.sessionHash }).del();
+  ctx.cookies.set(SESSION_COOKIE, null, cookieOptions(ctx));
+}
+
+/** Ends every session of the account except `keepHash` (the one making the change). */
+export function endOtherSessions(db: Knex, cuentaId: number, keepHash?: string) {
+  const q = db('sesiones').where({ cuenta_id: cuentaId });
+  if (keepHash) q.whereNot({ id_hash: keepHash });
+  return q.del();
+}
+
+/** The CSRF token a page must embed in its forms: the session's, or an anonymous one. */
+export function csrfTokenFor(ctx: Context): string {
+  const p = principal(ctx);
+  if (p?.kind === 'cuenta') return p.csrfToken;
+  let anon = ctx.cookies.get(ANON_CSRF_COOKIE);
+  if (!anon || !/^[\w-]{20,64}$/.test(anon)) {
+    anon = randomToken(24);
+    ctx.cookies.set(ANON_CSRF_COOKIE, anon, cookieOptions(ctx));
+  }
+  return anon;
+}

@@ -1,0 +1,38 @@
+// Every few seconds, starts the workflows that Temporal did not take when their event happened
+// (a filing, a mail): the row was committed, so nothing is lost, only delayed.
+import type { Knex } from 'knex';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../lib/config';
+import { ensureWorkflow, type ExpedienteRow } from './expedientes';
+import { startMailDelivery } from './mail';
+
+export function startSweeper(db: Knex, client: Client, config: Config, everyMs = 5000) {
+  let running = false;
+  const olderThan = () => db.raw("now() - interval '2 seconds'");
+  const tick = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const filings: ExpedienteRow[] = await db('expedientes')
+        .whereNull('workflow_iniciado_en')
+        .andWhere('presentado_en', '<', olderThan())
+        .orderBy('presentado_en')
+        .limit(100);
+      for (const row of filings) if (!(await ensureWorkflow(db, client, config.temporal.taskQueue, row))) break;
+      const mails: { id: number }[] = await db('correos')
+        .whereNull('workflow_iniciado_en')
+        .andWhere('creado_en', '<', olderThan())
+        .orderBy('id')
+        .limit(100)
+        .select('id');
+      for (const { id } of mails) if (!(await startMailDelivery(db, client, config, id))) break;
+    } catch (err) {
+      console.warn('[web] barrido de pendientes falló:', (err as Error).message);
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(tick, everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer), tick };
+}

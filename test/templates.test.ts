@@ -1,0 +1,128 @@
+// Mail templates: every mail renders subject/text/html, data is escaped in HTML only,
+// and an unknown name or a missing field fails loudly instead of sending a broken message.
+import test from 'ava';
+import { MAIL_NAMES, renderMail, type MailName } from '../lib/templates';
+
+const ctx = { institucion: 'Municipalidad Distrital de Ejemplo', portalUrl: 'https://mpv.example.gob.pe/' };
+const enlace = 'https://mpv.example.gob.pe/cuenta/confirmar?token=abc123&u=42';
+
+const samples: Record<MailName, Record<string, unknown>> = {
+  verificacion: { nombre: 'Rosa Quispe', codigo: '482913', enlace, vigenciaHoras: 24 },
+  'clave-olvido': { nombre: 'Rosa Quispe', enlace, vigenciaDias: 2 },
+  'clave-cambiada': { nombre: 'Rosa Quispe', fecha: '12/03/2025 10:15' },
+  'cuenta-personal': { nombre: 'Rosa Quispe', rol: 'Mesa de partes', enlace, vigenciaDias: 2 },
+};
+
+/** Undo the entity escaping Handlebars applies, to look for raw values inside HTML. */
+function unescapeHtml(s: string): string {
+  return s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;/g, "'")
+    .replace(/&#x60;/g, '`')
+    .replace(/&#x3D;/g, '=')
+    .replace(/&amp;/g, '&');
+}
+
+for (const name of MAIL_NAMES) {
+  test(`${name}: renders subject, text and html`, (t) => {
+    const m = renderMail(name, { ...ctx, ...samples[name] });
+    t.true(m.subject.length > 0);
+    t.false(/[\r\n]/.test(m.subject));
+    t.is(m.subject, m.subject.trim());
+    t.true(m.subject.includes(ctx.institucion));
+    t.true(m.text.includes('Rosa Quispe'));
+    t.true(m.text.endsWith('\n'));
+    t.false(m.text.includes('<'), 'plain text carries no markup');
+    t.true(m.html.startsWith('<!DOCTYPE html>'));
+    t.true(m.html.includes('Rosa Quispe'));
+    // Layout: institution in the header and footer, automatic-message notice.
+    t.true(m.html.includes('Este es un mensaje automático; no responda a este correo.'));
+    t.true(m.html.split(ctx.institucion).length - 1 >= 2);
+    t.true(m.html.includes('name="viewport"'));
+    t.false(/\{\{|\}\}/.test(m.subject + m.text + m.html), 'no unrendered mustaches');
+  });
+}
+
+test('verificacion: code and link in text and html, code kept out of the subject', (t) => {
+  const m = renderMail('verificacion', { ...ctx, ...samples.verificacion });
+  t.is(m.subject, `Confirme su correo electrónico — ${ctx.institucion}`);
+  t.false(m.subject.includes('482913'));
+  for (const body of [m.text, unescapeHtml(m.html)]) {
+    t.true(body.includes('482913'));
+    t.true(body.includes(enlace));
+    t.true(body.includes('24 horas'));
+    t.true(body.includes('5 intentos'));
+    t.true(body.includes('Si usted no creó una cuenta, ignore este mensaje.'));
+  }
+  t.true(m.text.includes(enlace), 'text keeps & verbatim');
+  t.true(m.html.includes('href="https://mpv.example.gob.pe/cuenta/confirmar?token&#x3D;abc123&amp;u&#x3D;42"'));
+});
+
+test('clave-olvido: link, validity and single use', (t) => {
+  const m = renderMail('clave-olvido', { ...ctx, ...samples['clave-olvido'] });
+  for (const body of [m.text, unescapeHtml(m.html)]) {
+    t.true(body.includes(enlace));
+    t.true(body.includes('2 días'));
+    t.true(body.includes('una vez'));
+    t.true(body.includes('su contraseña no ha cambiado'));
+  }
+  const one = renderMail('clave-olvido', { ...ctx, ...samples['clave-olvido'], vigenciaDias: 1 });
+  t.true(one.text.includes('1 día '));
+});
+
+test('clave-cambiada: date and recovery link under portalUrl', (t) => {
+  const m = renderMail('clave-cambiada', { ...ctx, ...samples['clave-cambiada'] });
+  for (const body of [m.text, unescapeHtml(m.html)]) {
+    t.true(body.includes('12/03/2025 10:15'));
+    t.true(body.includes('https://mpv.example.gob.pe/clave/olvido'), 'trailing slash of portalUrl not doubled');
+    t.true(body.includes('Olvidé mi contraseña'));
+    t.true(body.includes('sesiones'));
+  }
+});
+
+test('cuenta-personal: role and set-password link', (t) => {
+  const m = renderMail('cuenta-personal', { ...ctx, ...samples['cuenta-personal'] });
+  for (const body of [m.text, unescapeHtml(m.html)]) {
+    t.true(body.includes('Mesa de partes'));
+    t.true(body.includes(enlace));
+    t.true(body.includes('2 días'));
+  }
+});
+
+test('HTML escapes data, text and subject keep it verbatim', (t) => {
+  const nombre = '<script>alert("x")</script> & Cía';
+  const m = renderMail('verificacion', { ...ctx, ...samples.verificacion, nombre, institucion: 'Muni <b>' });
+  t.false(m.html.includes('<script>'));
+  t.true(m.html.includes('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Cía'));
+  t.true(m.text.includes(nombre));
+  t.false(m.text.includes('&lt;'));
+  t.false(m.text.includes('&amp;'));
+  t.is(m.subject, 'Confirme su correo electrónico — Muni <b>');
+});
+
+test('subject stays on one line even if data carries newlines', (t) => {
+  const m = renderMail('clave-olvido', { ...ctx, ...samples['clave-olvido'], institucion: 'Muni\r\nBcc: x@y.pe' });
+  t.false(/[\r\n]/.test(m.subject));
+  t.is(m.subject, 'Restablezca su contraseña — Muni Bcc: x@y.pe');
+});
+
+test('unknown template name throws', (t) => {
+  for (const name of ['no-existe', '_layout', '../package', '']) {
+    t.throws(() => renderMail(name as MailName, { ...ctx }), {
+      message: `Plantilla de correo desconocida: ${name}`,
+    });
+  }
+});
+
+test('missing field throws instead of rendering a hole', (t) => {
+  const { enlace: _omit, ...rest } = samples.verificacion;
+  t.throws(() => renderMail('verificacion', { ...ctx, ...rest }), { message: /Plantilla de correo verificacion: .*"enlace"/ });
+});
+
+test('repeated renders reuse the compiled templates and give the same output', (t) => {
+  const a = renderMail('cuenta-personal', { ...ctx, ...samples['cuenta-personal'] });
+  const b = renderMail('cuenta-personal', { ...ctx, ...samples['cuenta-personal'] });
+  t.deepEqual(a, b);
+});
