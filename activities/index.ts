@@ -5,17 +5,26 @@ import type { Mailer } from '../lib/mailer';
 import type { Storage } from '../lib/storage';
 import { createProjectionActivities } from './projection';
 import { createMailActivities } from './mail';
+import { createExpedienteActivities } from './expediente';
+import type { Config } from '../lib/config';
+import type { PdfRenderer } from '../lib/pdf';
+import { dbCalendar, type BusinessCalendar } from '../lib/business-calendar';
 
 export interface ActivityDeps {
   db: Knex;
+  config: Config;
+  storage: Storage;
   mailer?: Mailer;
-  storage?: Storage;
+  pdf?: PdfRenderer;
+  /** The calendar in force; tests inject one whose días hábiles last seconds. */
+  calendar?: BusinessCalendar;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createProjectionActivities(deps.db),
     ...createMailActivities(deps.db, deps.mailer, deps.storage),
+    ...createExpedienteActivities({ ...deps, calendar: deps.calendar ?? dbCalendar(deps.db, deps.config) }),
   };
 }
 

@@ -11,6 +11,7 @@ export interface TransitionRecord {
   estadoNuevo: string;
   actor: string;
   unidad: string | null;
+  recibido?: boolean;
   nota: string | null;
   ocurridoEn: string;
   documentos?: unknown[];
@@ -42,7 +43,13 @@ export function createProjectionActivities(db: Knex) {
         await trx('expedientes')
           .where('id', exp.id)
           .andWhere('ultima_secuencia', '<', r.secuencia)
-          .update({ estado: r.estadoNuevo, unidad: r.unidad, ultima_secuencia: r.secuencia, updated_at: trx.fn.now() });
+          .update({
+            estado: r.estadoNuevo,
+            unidad: r.unidad,
+            recibido: r.recibido ?? false,
+            ultima_secuencia: r.secuencia,
+            updated_at: trx.fn.now(),
+          });
       });
     },
   };

@@ -8,6 +8,10 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config';
 import type { Clock } from '../lib/clock';
 import type { IdentityRegistry } from '../lib/identity-registry';
+import type { Storage } from '../lib/storage';
+import type { BusinessCalendar } from '../lib/business-calendar';
+import { expedientesRouter } from './routes-expedientes';
+import { calendarioAdminRouter } from './calendario-admin';
 import { authenticate } from './auth/session';
 import { csrfProtection } from './auth/csrf';
 import { cuentasRouter } from './routes-cuentas';
@@ -22,6 +26,8 @@ export interface AppDeps {
   config: Config;
   clock: Clock;
   identity: IdentityRegistry;
+  storage: Storage;
+  calendar: BusinessCalendar;
 }
 
 export function createApp(deps: AppDeps) {
@@ -35,6 +41,7 @@ export function createApp(deps: AppDeps) {
       jsonLimit: deps.config.limits.jsonBytes,
       formLimit: deps.config.limits.jsonBytes,
       textLimit: deps.config.limits.jsonBytes,
+      // Multipart is streamed by api/uploads.ts, never buffered here.
       multipart: false,
     }),
   );
@@ -42,9 +49,13 @@ export function createApp(deps: AppDeps) {
   app.use(csrfProtection);
   const api = apiRouter(deps);
   const cuentas = cuentasRouter(deps);
+  const expedientes = expedientesRouter(deps);
   const pages = pageRouter(deps, views);
   app.use(api.routes()).use(api.allowedMethods());
   app.use(cuentas.routes()).use(cuentas.allowedMethods());
+  app.use(expedientes.routes()).use(expedientes.allowedMethods());
+  const calendario = calendarioAdminRouter(deps);
+  app.use(calendario.routes()).use(calendario.allowedMethods());
   app.use(pages.routes()).use(pages.allowedMethods());
   return app;
 }

@@ -1,16 +1,29 @@
-// Filing: allocate the next gapless number and record the filing in one transaction, then start
-// the case's workflow. A filing whose workflow could not be started yet is kept and started later
-// by the sweeper; starting is idempotent (the workflow id is the number).
+// Filing: allocate the next gapless number and record the filing with its documents in one
+// transaction, then start the case's workflow. A filing whose workflow could not be started yet is
+// kept and started later by the sweeper; starting is idempotent (the workflow id is the number).
 import type { Knex } from 'knex';
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { limaDay } from '../domain/calendar';
 import { WORKFLOW_TYPE, searchAttributes, workflowIdFor, type ExpedienteInput } from '../workflows/definitions';
+import type { Config } from '../lib/config';
+import type { UploadedFile } from './uploads';
 
 export interface FilingInput {
   tipoDocumento: string;
+  numeroDocumento: string;
   asunto: string;
+  contenido: string;
+  antecedente: string | null;
+  destino: string | null;
+  folios: number;
   remitente: string;
+  fechaPresentacion: string;
+  recibidoEn: Date;
+  claveHash: string;
+  clave: string;
+  codigoVerificacion: string;
+  archivos: (UploadedFile & { rol: 'PRINCIPAL' | 'ANEXO' })[];
   idempotencyKey?: string;
   cuentaId?: number | null;
   apiTokenId?: number | null;
@@ -23,7 +36,9 @@ export interface ExpedienteRow {
   tipo_documento: string;
   unidad: string | null;
   presentado_en: Date;
+  recibido_en: Date | null;
   workflow_iniciado_en: Date | null;
+  [k: string]: unknown;
 }
 
 export const formatNumero = (correlativo: number, anio: number) => `${String(correlativo).padStart(5, '0')}-${anio}`;
@@ -56,20 +71,32 @@ export async function fileExpediente(db: Knex, input: FilingInput, now = new Dat
           workflow_id: workflowIdFor(numero),
           estado: 'PENDIENTE_VALIDACION',
           tipo_documento: input.tipoDocumento,
+          numero_documento: input.numeroDocumento,
           asunto: input.asunto,
+          contenido: input.contenido,
+          antecedente: input.antecedente,
+          destino: input.destino,
+          folios: input.folios,
           remitente: input.remitente,
           unidad: null,
           idempotency_key: scopedKey ?? null,
           cuenta_id: input.cuentaId ?? null,
           api_token_id: input.apiTokenId ?? null,
           presentado_en: now,
+          fecha_presentacion: input.fechaPresentacion,
+          recibido_en: input.recibidoEn,
+          clave_hash: input.claveHash,
+          clave_pendiente: input.clave,
+          codigo_verificacion: input.codigoVerificacion,
         })
         .onConflict('idempotency_key')
         .ignore()
         .returning('*');
       // Another request with the same key won the race: undo ours (and its number).
       if (inserted.length === 0) throw new DuplicateKey();
-      return inserted[0] as ExpedienteRow;
+      const exp = inserted[0] as ExpedienteRow;
+      if (input.archivos.length) await trx('documentos').insert(input.archivos.map((f) => documentRow(exp.id, f.rol, f, input.cuentaId ?? null, now)));
+      return exp;
     });
     return { row, created: true };
   } catch (err) {
@@ -79,18 +106,39 @@ export async function fileExpediente(db: Knex, input: FilingInput, now = new Dat
   }
 }
 
+export function documentRow(expedienteId: number, rol: string, f: UploadedFile, cuentaId: number | null, now: Date) {
+  return {
+    expediente_id: expedienteId,
+    rol,
+    nombre: f.filename,
+    sha256: f.key,
+    bytes: f.size,
+    mime: f.mime,
+    paginas: f.paginas ?? null,
+    subido_por: cuentaId,
+    subido_en: now,
+  };
+}
+
+export async function plazosFor(db: Knex, config: Config, tipoDocumento: string) {
+  const tipo = await db('tipos_documento').where({ codigo: tipoDocumento }).first('plazo_atencion_dias');
+  return { ...config.plazos, atencion: tipo?.plazo_atencion_dias ?? config.plazos.atencion };
+}
+
 /** Starts the case's workflow if it is not running yet; true once Temporal has it. */
-export async function ensureWorkflow(db: Knex, client: Client, taskQueue: string, row: ExpedienteRow): Promise<boolean> {
+export async function ensureWorkflow(db: Knex, client: Client, config: Config, row: ExpedienteRow): Promise<boolean> {
   if (row.workflow_iniciado_en) return true;
   const input: ExpedienteInput = {
     numero: row.numero,
     tipoDocumento: row.tipo_documento,
     presentadoEn: new Date(row.presentado_en).toISOString(),
+    recibidoEn: new Date(row.recibido_en ?? row.presentado_en).toISOString(),
     unidad: row.unidad,
+    plazos: await plazosFor(db, config, row.tipo_documento),
   };
   try {
     await client.workflow.start(WORKFLOW_TYPE, {
-      taskQueue,
+      taskQueue: config.temporal.taskQueue,
       workflowId: workflowIdFor(row.numero),
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',

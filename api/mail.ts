@@ -12,9 +12,14 @@ export interface QueuedMail {
   to: string;
   template: MailName;
   data: Record<string, unknown>;
+  attachments?: { filename: string; contentType: string; storageKey: string }[];
 }
 
-export async function queueMail(trx: Knex, config: Config, mail: QueuedMail, now: Date): Promise<number | undefined> {
+/**
+ * Writes the mail to the outbox (once per event). Mail queued by a workflow's activity is started
+ * by that workflow as a child, so it is marked started at once and the sweeper leaves it alone.
+ */
+export async function queueMail(trx: Knex, config: Config, mail: QueuedMail, now: Date, startedByWorkflow = false): Promise<number | undefined> {
   const rendered = renderMail(mail.template, {
     institucion: config.institution.name,
     portalUrl: config.http.publicUrl,
@@ -27,12 +32,17 @@ export async function queueMail(trx: Knex, config: Config, mail: QueuedMail, now
       asunto: rendered.subject,
       texto: rendered.text,
       html: rendered.html,
+      adjuntos: JSON.stringify(mail.attachments ?? []),
       creado_en: now,
+      workflow_iniciado_en: startedByWorkflow ? now : null,
     })
     .onConflict('evento')
     .ignore()
     .returning('id');
-  return row?.id;
+  if (row) return row.id;
+  // Already queued by an earlier try of the same event: the same mail, not a second one.
+  const existing = await trx('correos').where({ evento: mail.evento }).first('id');
+  return startedByWorkflow ? existing?.id : undefined;
 }
 
 /** Starts delivery; when Temporal is unreachable the sweeper starts it later. */

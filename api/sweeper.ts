@@ -18,7 +18,7 @@ export function startSweeper(db: Knex, client: Client, config: Config, everyMs =
         .andWhere('presentado_en', '<', olderThan())
         .orderBy('presentado_en')
         .limit(100);
-      for (const row of filings) if (!(await ensureWorkflow(db, client, config.temporal.taskQueue, row))) break;
+      for (const row of filings) if (!(await ensureWorkflow(db, client, config, row))) break;
       const mails: { id: number }[] = await db('correos')
         .whereNull('workflow_iniciado_en')
         .andWhere('creado_en', '<', olderThan())

@@ -5,6 +5,8 @@ import { connectClient } from '../lib/temporal';
 import { createApp } from '../api/app';
 import { systemClock } from '../lib/clock';
 import { createIdentityRegistry } from '../lib/identity-registry';
+import { localStorage } from '../lib/storage';
+import { dbCalendar } from '../lib/business-calendar';
 import { startSweeper } from '../api/sweeper';
 
 const config = loadConfigOrExit();
@@ -14,7 +16,15 @@ if (!config.databaseUrl) {
 }
 const db = createDb(config.databaseUrl);
 const temporal = await connectClient(config.temporal);
-const app = createApp({ db, temporal, config, clock: systemClock, identity: createIdentityRegistry(config.identity) });
+const app = createApp({
+  db,
+  temporal,
+  config,
+  clock: systemClock,
+  identity: createIdentityRegistry(config.identity),
+  storage: localStorage(config.storageDir),
+  calendar: dbCalendar(db, config),
+});
 const sweeper = startSweeper(db, temporal, config);
 const server = app.listen(config.http.port, config.http.host, () => {
   console.log(`Portal escuchando en ${config.http.publicUrl} (${config.http.host}:${config.http.port}).`);

@@ -28,6 +28,8 @@ const worker = await createWorker({
   taskQueue: config.temporal.taskQueue,
   deps: {
     db,
+    config,
+    pdf,
     mailer: config.mail.smtpUrl ? createMailer(config.mail.smtpUrl, config.mail.from) : undefined,
     storage: localStorage(config.storageDir),
   },

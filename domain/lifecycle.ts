@@ -1,5 +1,5 @@
-// Which action each expediente state allows (DESIGN.md "Expediente lifecycle"). Pure: shared by
-// the workflow (update validators) and the API (what buttons to show).
+// Which action each expediente state allows, and to whom (DESIGN.md "Expediente lifecycle").
+// Pure: shared by the workflow (update validators) and the API (fast refusals, buttons to show).
 
 export const ESTADOS = [
   'PENDIENTE_VALIDACION',
@@ -22,26 +22,76 @@ export const ESTADO_LABEL: Record<Estado, string> = {
 
 export const FINAL_STATES: readonly Estado[] = ['ATENDIDO', 'ANULADO', 'ARCHIVADO'];
 
-export type Accion = 'derivar' | 'atender';
+export type Rol = 'ciudadano' | 'sistema' | 'mesa_partes' | 'unidad' | 'supervisor' | 'admin';
 
-const ALLOWED_FROM: Record<Accion, readonly Estado[]> = {
-  derivar: ['PENDIENTE_VALIDACION', 'DERIVADO'],
-  atender: ['DERIVADO'],
-};
+export const ACCIONES = ['actualizar', 'anular', 'subsanar', 'observar', 'derivar', 'recibir', 'atender'] as const;
+export type Accion = (typeof ACCIONES)[number];
 
-const VERBO: Record<Accion, string> = {
-  derivar: 'derivar',
-  atender: 'atender',
-};
-
-export const ACCIONES = Object.keys(ALLOWED_FROM) as Accion[];
-
-export function isAccion(x: string): x is Accion {
-  return (ACCIONES as string[]).includes(x);
+/** What the case looks like to the rules: its state, its office and whether the office took it. */
+export interface CaseFacts {
+  numero: string;
+  estado: Estado;
+  unidad: string | null;
+  recibido: boolean;
 }
 
-/** Null when `accion` is allowed in `estado`; otherwise the reason, in Spanish, for the citizen or staff. */
-export function refusal(accion: Accion, estado: Estado, numero: string): string | null {
-  if (ALLOWED_FROM[accion].includes(estado)) return null;
-  return `No se puede ${VERBO[accion]} el expediente ${numero}: está ${ESTADO_LABEL[estado]}.`;
+export interface Who {
+  rol: Rol;
+  unidad?: string | null;
+}
+
+const FILER: readonly Rol[] = ['ciudadano', 'sistema'];
+
+const RULES: Record<Accion, { estados: readonly Estado[]; roles: readonly Rol[]; verbo: string }> = {
+  actualizar: { estados: ['PENDIENTE_VALIDACION'], roles: FILER, verbo: 'actualizar' },
+  anular: { estados: ['PENDIENTE_VALIDACION'], roles: FILER, verbo: 'anular' },
+  subsanar: { estados: ['OBSERVADO'], roles: FILER, verbo: 'subsanar' },
+  observar: { estados: ['PENDIENTE_VALIDACION', 'DERIVADO'], roles: ['mesa_partes', 'unidad', 'supervisor'], verbo: 'observar' },
+  derivar: { estados: ['PENDIENTE_VALIDACION', 'DERIVADO'], roles: ['mesa_partes', 'unidad', 'supervisor'], verbo: 'derivar' },
+  recibir: { estados: ['DERIVADO'], roles: ['unidad', 'supervisor'], verbo: 'recibir' },
+  atender: { estados: ['DERIVADO'], roles: ['unidad', 'supervisor'], verbo: 'atender' },
+};
+
+export function isAccion(x: string): x is Accion {
+  return (ACCIONES as readonly string[]).includes(x);
+}
+
+export function rolesFor(accion: Accion): readonly Rol[] {
+  return RULES[accion].roles;
+}
+
+/** The role alone may not do this (the API answers 403). */
+export function roleRefusal(accion: Accion, who: Who): string | null {
+  return RULES[accion].roles.includes(who.rol) ? null : 'No tiene permiso para realizar esta acción.';
+}
+
+/**
+ * Null when `who` may do `accion` on the case now; otherwise the reason, in Spanish. State
+ * reasons are what the API answers with 409; role and office reasons with 403.
+ */
+export function refusal(accion: Accion, c: CaseFacts, who?: Who): string | null {
+  const rule = RULES[accion];
+  if (!rule.estados.includes(c.estado)) {
+    return `No se puede ${rule.verbo} el expediente ${c.numero}: está ${ESTADO_LABEL[c.estado]}.`;
+  }
+  if (!who) return null;
+  const byRole = roleRefusal(accion, who);
+  if (byRole) return byRole;
+  // Mesa de partes works the cases still in reception; offices, the cases in their office.
+  if (who.rol === 'mesa_partes' && c.estado !== 'PENDIENTE_VALIDACION') {
+    return `El expediente ${c.numero} ya no está en mesa de partes.`;
+  }
+  if (who.rol === 'unidad') {
+    if (c.estado !== 'DERIVADO' || c.unidad !== who.unidad) return `El expediente ${c.numero} no está en su unidad orgánica.`;
+    if (accion === 'recibir' && c.recibido) return `El expediente ${c.numero} ya fue recibido.`;
+    if ((accion === 'atender' || accion === 'derivar' || accion === 'observar') && !c.recibido) {
+      return `Primero reciba el expediente ${c.numero}.`;
+    }
+  }
+  return null;
+}
+
+/** True when the reason is about the state (409) rather than who asks (403). */
+export function isStateRefusal(reason: string) {
+  return reason.startsWith('No se puede ');
 }

@@ -4,7 +4,7 @@
 import anyTest, { type ExecutionContext, type TestFn } from 'ava';
 import { manualClock } from '../lib/clock';
 import { startStack, postJson } from './helpers/stack';
-import { clientWith, cookiesFrom, loginAs } from './helpers/http';
+import { clientWith, cookiesFrom, fileMultipart, loginAs } from './helpers/http';
 import type { CaughtMail } from '../lib/mailcatcher';
 import { until } from './helpers/wait';
 
@@ -318,13 +318,9 @@ test.serial('API tokens: created by an admin, used as bearer, revocable', async 
   t.not(stored.token_hash, token);
 
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' };
-  const filed = await fetch(`${base}/api/v1/expedientes`, {
-    method: 'POST',
-    headers: auth,
-    body: JSON.stringify({ tipoDocumento: 'OFICIO', asunto: 'Remite expediente administrativo', remitente: 'Ministerio de Educación' }),
-  });
+  const filed = await fileMultipart(base, { bearer: token }, { tipoDocumento: 'OFICIO', asunto: 'Remite expediente administrativo', remitente: 'Ministerio de Educación' });
   t.is(filed.status, 201);
-  const { numero } = (await filed.json()) as any;
+  const { numero } = filed.body;
   t.is((await fetch(`${base}/api/v1/expedientes/${numero}`, { headers: auth })).status, 200);
 
   t.is((await admin.json('DELETE', `/api/v1/admin/tokens/${created.body.id}`)).status, 204);

@@ -5,6 +5,8 @@ import { createApp } from '../api/app';
 import { createDb } from '../lib/db';
 import { systemClock } from '../lib/clock';
 import { offlineRegistry } from '../lib/identity-registry';
+import { localStorage } from '../lib/storage';
+import { dbCalendar } from '../lib/business-calendar';
 import { startStack, testConfig } from './helpers/stack';
 import { freePort } from './helpers/ports';
 
@@ -23,7 +25,7 @@ test('/ready answers 503 naming what is down', async (t) => {
   const config = testConfig({ TEMPORAL_ADDRESS: `127.0.0.1:${deadPort}` });
   const db = createDb(`postgres://postgres:postgres@127.0.0.1:${deadPort}/nada`);
   const connection = Connection.lazy({ address: config.temporal.address, connectTimeout: 500 });
-  const app = createApp({ db, temporal: new Client({ connection }), config, clock: systemClock, identity: offlineRegistry() });
+  const app = createApp({ db, temporal: new Client({ connection }), config, clock: systemClock, identity: offlineRegistry(), storage: localStorage('/tmp/mpv-health-files'), calendar: dbCalendar(db, config) });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   t.teardown(async () => {

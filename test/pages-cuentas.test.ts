@@ -2,6 +2,7 @@
 // field, cookies kept between requests, redirects looked at one by one.
 import anyTest, { type TestFn } from 'ava';
 import { startStack, TEST_PASSWORD, uid } from './helpers/stack';
+import { fileMultipart } from './helpers/http';
 import { rucCheckDigit } from '../domain/identity';
 
 const test = anyTest as TestFn<Awaited<ReturnType<typeof startStack>>>;
@@ -434,18 +435,9 @@ test('an expediente page is for its filer and staff only; Mis trámites lists th
   const owner = new Browser(base);
   t.is((await owner.login('ciudadano@demo.pe')).status, 303);
   await owner.get('/');
-  const res = await fetch(`${base}/api/v1/expedientes`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json',
-      'x-csrf-token': owner.csrf,
-      cookie: [...owner.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-    },
-    body: JSON.stringify({ tipoDocumento: 'SOLICITUD', asunto: 'Solicito copia certificada' }),
-  });
+  const res = await fileMultipart(base, { csrf: owner.csrf, cookie: [...owner.cookies].map(([k, v]) => `${k}=${v}`).join('; ') }, { asunto: 'Solicito copia certificada' });
   t.is(res.status, 201);
-  const { numero } = (await res.json()) as { numero: string };
+  const { numero } = res.body as { numero: string };
 
   const mine = await owner.get('/');
   t.regex(mine.html, new RegExp(`href="/expedientes/${numero}">${numero}</a>`));

@@ -11,6 +11,9 @@ const samples: Record<MailName, Record<string, unknown>> = {
   'clave-olvido': { nombre: 'Rosa Quispe', enlace, vigenciaDias: 2 },
   'clave-cambiada': { nombre: 'Rosa Quispe', fecha: '12/03/2025 10:15' },
   'cuenta-personal': { nombre: 'Rosa Quispe', rol: 'Mesa de partes', enlace, vigenciaDias: 2 },
+  cargo: { nombre: 'Rosa Quispe', numero: '00012-2026', clave: 'K7P2QX9M', fechaPresentacion: '04/12/2026', fechaRecepcion: '07/12/2026 08:30:00 (hora de Lima)', asunto: 'Solicitud' },
+  notificacion: { nombre: 'Rosa Quispe', titulo: 'Se formularon observaciones', numero: '00012-2026', asunto: 'Solicitud', detalle: 'Falta la firma.', vence: '10/12/2026 23:59:59 (hora de Lima)' },
+  'plazo-vencido': { nombre: 'Rosa Quispe', plazo: 'atención', numero: '00012-2026', asunto: 'Solicitud', estado: 'derivado', unidad: 'OAJ' },
 };
 
 /** Undo the entity escaping Handlebars applies, to look for raw values inside HTML. */

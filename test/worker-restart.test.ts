@@ -3,8 +3,8 @@
 import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startStack } from './helpers/stack';
-import { loginAs } from './helpers/http';
+import { required, startStack } from './helpers/stack';
+import { actionMultipart, fileMultipart, loginAs, makePdf } from './helpers/http';
 
 const workerScript = fileURLToPath(new URL('../bin/worker.ts', import.meta.url));
 
@@ -36,24 +36,28 @@ test('a killed worker is replaced and the case finishes', async (t) => {
     TEMPORAL_ADDRESS: stack.config.temporal.address,
     TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
     TEMPORAL_NAMESPACE: stack.config.temporal.namespace,
-    PUPPETEER_EXECUTABLE_PATH: '',
+    PUPPETEER_EXECUTABLE_PATH: required('PUPPETEER_EXECUTABLE_PATH'),
+    SMTP_URL: stack.config.mail.smtpUrl,
   };
 
   const first = await spawnWorker(env);
   const ciudadano = await loginAs(stack.base, 'ciudadano@demo.pe');
   const mesa = await loginAs(stack.base, 'mesa@demo.gob.pe');
   const unidad = await loginAs(stack.base, 'unidad@demo.gob.pe');
-  const { body } = await ciudadano.post('/api/v1/expedientes', { tipoDocumento: 'OFICIO', asunto: 'Remite información solicitada' });
+  const { body } = await fileMultipart(stack.base, ciudadano, { tipoDocumento: 'OFICIO', asunto: 'Remite información solicitada' });
   const numero = body.numero as string;
   const d = await mesa.post(`/api/v1/expedientes/${numero}/derivar`, { unidad: 'OAJ', proveido: 'Atender según corresponda' });
   t.is(d.status, 200);
+  t.is((await unidad.post(`/api/v1/expedientes/${numero}/recibir`)).status, 200);
 
   const died = new Promise((r) => first.once('exit', r));
   first.kill('SIGKILL');
   await died;
 
   // Sent while no worker runs: it waits for one instead of failing.
-  const pending = unidad.post(`/api/v1/expedientes/${numero}/atender`, { comentario: 'Se remitió lo solicitado' });
+  const pending = actionMultipart(stack.base, unidad, numero, 'atender', { comentario: 'Se remitió lo solicitado' }, [
+    { field: 'respuesta', name: 'respuesta.pdf', data: await makePdf(1, 'Respuesta') },
+  ]);
   const second = await spawnWorker(env);
   t.teardown(() => void second.kill('SIGTERM'));
 
@@ -65,6 +69,6 @@ test('a killed worker is replaced and the case finishes', async (t) => {
   const rows = await stack.db('historial').join('expedientes', 'expedientes.id', 'historial.expediente_id').where({ numero }).orderBy('secuencia');
   t.deepEqual(
     rows.map((r) => r.accion),
-    ['PRESENTAR', 'DERIVAR', 'ATENDER'],
+    ['PRESENTAR', 'DERIVAR', 'RECIBIR', 'ATENDER'],
   );
 });

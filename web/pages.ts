@@ -2,7 +2,7 @@
 import Router from '@koa/router';
 import type { AppDeps } from '../api/app';
 import type { Views } from './render';
-import { loadExpediente } from '../api/routes';
+import { expedienteDetail, visibleExpediente } from '../api/routes-expedientes';
 import { principal } from '../api/auth/session';
 import { cuentasPageRouter, pageUser } from './pages-cuentas';
 
@@ -29,10 +29,10 @@ export function pageRouter(deps: AppDeps, views: Views) {
     views.render(ctx, 'home', { titulo: 'Expedientes', expedientes });
   });
 
-  // Staff, or the citizen who filed it; anyone else gets 404 (loadExpediente decides).
+  // Staff, or the citizen who filed it; anyone else gets 404 (visibleExpediente decides).
   router.get('/expedientes/:numero', async (ctx) => {
     if (!pageUser(ctx)) return;
-    const expediente = await loadExpediente(ctx, deps, ctx.params.numero);
+    const expediente = await expedienteDetail(deps, await visibleExpediente(ctx, deps, ctx.params.numero));
     views.render(ctx, 'expediente', { titulo: `Expediente ${expediente.numero}`, expediente });
   });
 

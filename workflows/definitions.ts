@@ -1,7 +1,7 @@
-// Messages of the expediente workflow: the only workflow module the API imports.
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+// Messages of the workflows: the only workflow module the API imports.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { Estado } from '../domain/lifecycle';
+import type { Estado, Rol } from '../domain/lifecycle';
 
 export const WORKFLOW_TYPE = 'expedienteWorkflow';
 export const workflowIdFor = (numero: string) => {
@@ -9,43 +9,96 @@ export const workflowIdFor = (numero: string) => {
   return `expediente-${year}-${n}`;
 };
 
-/** Failure type of a refused update; the API answers it with 409 and the failure's message. */
+/** Failure type of a refused update; the API answers it with 409 (state) or 403 (who). */
 export const REFUSED = 'AccionNoPermitida';
+export const FORBIDDEN = 'AccionProhibida';
 
 export interface Actor {
   usuario: string;
-  rol: string;
+  rol: Rol;
   unidad?: string | null;
+}
+
+/** A stored file attached to a transition (its SHA-256 is the storage key). */
+export interface DocRef {
+  id: number;
+  nombre: string;
+  sha256: string;
+}
+
+export interface Plazos {
+  validacion: number;
+  subsanacion: number;
+  atencion: number;
 }
 
 export interface ExpedienteInput {
   numero: string;
   tipoDocumento: string;
   presentadoEn: string;
+  /** Fecha de recepción (office clock): the office's plazos run from here. */
+  recibidoEn: string;
   unidad: string | null;
+  plazos: Plazos;
+}
+
+export interface Deadline {
+  tipo: 'validacion' | 'subsanacion' | 'atencion';
+  vence: string;
 }
 
 export interface EstadoView {
   numero: string;
   estado: Estado;
   unidad: string | null;
+  recibido: boolean;
   secuencia: number;
+  plazo: Deadline | null;
+  vencido: boolean;
 }
 
+export interface ObservarInput {
+  actor: Actor;
+  motivo: string;
+}
+export interface SubsanarInput {
+  actor: Actor;
+  nota: string;
+  documentos: DocRef[];
+}
+export interface ActualizarInput {
+  actor: Actor;
+  nota: string;
+  documentos: DocRef[];
+}
+export interface AnularInput {
+  actor: Actor;
+  motivo: string | null;
+}
 export interface DerivarInput {
   actor: Actor;
   unidad: string;
   proveido: string;
 }
-
+export interface RecibirInput {
+  actor: Actor;
+}
 export interface AtenderInput {
   actor: Actor;
   comentario: string;
+  documentos: DocRef[];
 }
 
+export const observarUpdate = defineUpdate<EstadoView, [ObservarInput]>('observar');
+export const subsanarUpdate = defineUpdate<EstadoView, [SubsanarInput]>('subsanar');
+export const actualizarUpdate = defineUpdate<EstadoView, [ActualizarInput]>('actualizar');
+export const anularUpdate = defineUpdate<EstadoView, [AnularInput]>('anular');
 export const derivarUpdate = defineUpdate<EstadoView, [DerivarInput]>('derivar');
+export const recibirUpdate = defineUpdate<EstadoView, [RecibirInput]>('recibir');
 export const atenderUpdate = defineUpdate<EstadoView, [AtenderInput]>('atender');
 export const estadoQuery = defineQuery<EstadoView>('estado');
+/** The calendar changed (a non-working day added or removed): deadlines are computed again. */
+export const calendarioSignal = defineSignal('calendarioActualizado');
 
 // Search attributes carry no personal data: number, state, office, type, deadline, overdue.
 export const searchAttributes = {

@@ -1,81 +1,274 @@
-// One durable workflow per expediente: its state machine, its history and (later) its plazos.
+// One durable workflow per expediente: its state machine, its history and its plazos.
 import {
   ApplicationFailure,
+  ParentClosePolicy,
   allHandlersFinished,
   condition,
   proxyActivities,
   setHandler,
+  startChild,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
-import { FINAL_STATES, refusal, type Accion, type Estado } from '../domain/lifecycle';
+import { FINAL_STATES, isStateRefusal, refusal, type Accion, type Estado } from '../domain/lifecycle';
 import {
+  FORBIDDEN,
   REFUSED,
+  actualizarUpdate,
+  anularUpdate,
   atenderUpdate,
+  calendarioSignal,
+  correoWorkflowId,
   derivarUpdate,
   estadoQuery,
+  observarUpdate,
+  recibirUpdate,
   searchAttributes,
+  subsanarUpdate,
   type Actor,
-  type AtenderInput,
-  type DerivarInput,
+  type Deadline,
+  type DocRef,
   type EstadoView,
   type ExpedienteInput,
 } from './definitions';
+import { correoWorkflow } from './correo';
 
-const { recordTransition } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
+const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
 
+const SISTEMA: Actor = { usuario: 'sistema', rol: 'supervisor' };
+
 export async function expedienteWorkflow(input: ExpedienteInput): Promise<EstadoView> {
-  const s: EstadoView = { numero: input.numero, estado: 'PENDIENTE_VALIDACION', unidad: input.unidad, secuencia: 0 };
-  const view = (): EstadoView => ({ ...s });
+  const s: EstadoView = {
+    numero: input.numero,
+    estado: 'PENDIENTE_VALIDACION',
+    unidad: input.unidad,
+    recibido: false,
+    secuencia: 0,
+    plazo: null,
+    vencido: false,
+  };
+  let ultimo: { accion: string; usuario: string; en: string } | null = null;
+  // The office's plazo: from `desde`, `dias` business days; paused (consumed days kept) while observed.
+  const oficina = { desde: input.recibidoEn, dias: input.plazos.atencion };
+  let observacion: { depositadoEn: string; estadoPrevio: Estado; actor: Actor } | null = null;
+  let calendarChanged = false;
+  let plazoDirty = true;
+
+  const view = (): EstadoView => ({ ...s, plazo: s.plazo && { ...s.plazo } });
+
+  async function mail(correoId: number | null | undefined, maxRetrySeconds: number) {
+    if (!correoId) return;
+    try {
+      await startChild(correoWorkflow, {
+        workflowId: correoWorkflowId(correoId),
+        args: [{ correoId, maxRetrySeconds }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
 
   // State changes happen synchronously, before any await, so a concurrent update's validator
   // already sees them and is refused instead of acting on a stale state.
-  const transition = async (accion: string, actor: Actor, to: Estado, changes: { unidad?: string | null; nota?: string }) => {
+  async function transition(
+    accion: string,
+    actor: Actor,
+    to: Estado,
+    changes: { unidad?: string | null; recibido?: boolean; nota?: string | null; documentos?: DocRef[] } = {},
+  ) {
     const from = s.secuencia === 0 ? null : s.estado;
+    const at = new Date().toISOString();
+    if (to !== s.estado || changes.unidad !== undefined) plazoDirty = true;
     s.estado = to;
     if (changes.unidad !== undefined) s.unidad = changes.unidad;
+    if (changes.recibido !== undefined) s.recibido = changes.recibido;
     s.secuencia += 1;
-    const secuencia = s.secuencia;
+    ultimo = { accion, usuario: actor.usuario, en: at };
     upsertSearchAttributes([
       { key: searchAttributes.estado, value: s.estado },
       { key: searchAttributes.unidad, value: s.unidad ?? '' },
     ]);
-    await recordTransition({
+    await acts.recordTransition({
       numero: s.numero,
-      secuencia,
+      secuencia: s.secuencia,
       accion,
       estadoAnterior: from,
       estadoNuevo: to,
       actor: actor.usuario,
       unidad: s.unidad,
+      recibido: s.recibido,
       nota: changes.nota ?? null,
-      ocurridoEn: new Date().toISOString(),
+      ocurridoEn: at,
+      documentos: changes.documentos ?? [],
     });
     return view();
-  };
+  }
 
-  const check = (accion: Accion) => {
-    const reason = refusal(accion, s.estado, s.numero);
-    if (reason) throw ApplicationFailure.create({ type: REFUSED, message: reason, nonRetryable: true });
+  const check = (accion: Accion, actor: Actor) => {
+    const reason = refusal(accion, s, { rol: actor.rol, unidad: actor.unidad });
+    if (!reason) return;
+    const stateReason = isStateRefusal(reason);
+    const last = stateReason && ultimo ? ` Última acción: ${ultimo.accion.toLowerCase()} por ${ultimo.usuario} (${ultimo.en}).` : '';
+    throw ApplicationFailure.create({ type: stateReason ? REFUSED : FORBIDDEN, message: reason + last, nonRetryable: true });
   };
 
   setHandler(estadoQuery, view);
+  setHandler(calendarioSignal, () => {
+    calendarChanged = true;
+  });
+
   setHandler(
-    derivarUpdate,
-    ({ actor, unidad, proveido }) => transition('DERIVAR', actor, 'DERIVADO', { unidad, nota: proveido }),
-    { validator: (_: DerivarInput) => check('derivar') },
-  );
-  setHandler(
-    atenderUpdate,
-    ({ actor, comentario }) => transition('ATENDER', actor, 'ATENDIDO', { nota: comentario }),
-    { validator: (_: AtenderInput) => check('atender') },
+    observarUpdate,
+    async ({ actor, motivo }) => {
+      const previo = s.estado;
+      const depositadoEn = new Date().toISOString();
+      // Set before any await: the main loop computes the subsanación deadline from it.
+      observacion = { depositadoEn, estadoPrevio: previo, actor };
+      const v = await transition('OBSERVAR', actor, 'OBSERVADO', { nota: motivo });
+      // The office's plazo stops while the citizen corrects (TUO 27444 art. 136.3).
+      const consumed = await acts.businessDaysElapsed({ desde: oficina.desde, hasta: depositadoEn });
+      oficina.dias = Math.max(1, oficina.dias - consumed);
+      const plazo = await acts.computePlazo({ desde: depositadoEn, dias: input.plazos.subsanacion });
+      const n = await acts.notifyCiudadano({
+        numero: s.numero,
+        evento: `observacion:${s.numero}:${v.secuencia}`,
+        tipo: 'OBSERVACION',
+        detalle: motivo,
+        vence: plazo.vence,
+      });
+      await mail(n.correoId, n.maxRetrySeconds);
+      return view();
+    },
+    { validator: ({ actor }) => check('observar', actor) },
   );
 
-  await transition('PRESENTAR', { usuario: 'sistema', rol: 'sistema' }, 'PENDIENTE_VALIDACION', {});
-  await condition(() => FINAL_STATES.includes(s.estado));
+  setHandler(
+    subsanarUpdate,
+    async ({ actor, nota, documentos }) => {
+      const back = observacion?.estadoPrevio ?? 'PENDIENTE_VALIDACION';
+      const v = await transition('SUBSANAR', actor, back, { nota, documentos });
+      // The office's plazo runs again from the subsanación's reception.
+      observacion = null;
+      oficina.desde = await acts.receptionInstant({ en: new Date().toISOString() });
+      plazoDirty = true;
+      return v;
+    },
+    { validator: ({ actor }) => check('subsanar', actor) },
+  );
+
+  setHandler(
+    actualizarUpdate,
+    ({ actor, nota, documentos }) => transition('ACTUALIZAR', actor, 'PENDIENTE_VALIDACION', { nota, documentos }),
+    { validator: ({ actor }) => check('actualizar', actor) },
+  );
+
+  setHandler(
+    anularUpdate,
+    ({ actor, motivo }) => transition('ANULAR', actor, 'ANULADO', { nota: motivo }),
+    { validator: ({ actor }) => check('anular', actor) },
+  );
+
+  setHandler(
+    derivarUpdate,
+    ({ actor, unidad, proveido }) => transition('DERIVAR', actor, 'DERIVADO', { unidad, recibido: false, nota: proveido }),
+    { validator: ({ actor }) => check('derivar', actor) },
+  );
+
+  setHandler(
+    recibirUpdate,
+    ({ actor }) => transition('RECIBIR', actor, 'DERIVADO', { recibido: true }),
+    { validator: ({ actor }) => check('recibir', actor) },
+  );
+
+  setHandler(
+    atenderUpdate,
+    async ({ actor, comentario, documentos }) => {
+      const v = await transition('ATENDER', actor, 'ATENDIDO', { nota: comentario, documentos });
+      const n = await acts.notifyCiudadano({
+        numero: s.numero,
+        evento: `atencion:${s.numero}:${v.secuencia}`,
+        tipo: 'ATENCION',
+        detalle: comentario,
+        vence: null,
+      });
+      await mail(n.correoId, n.maxRetrySeconds);
+      return view();
+    },
+    { validator: ({ actor }) => check('atender', actor) },
+  );
+
+  upsertSearchAttributes([{ key: searchAttributes.vencido, value: false }]);
+  await transition('PRESENTAR', { usuario: 'sistema', rol: 'supervisor' }, 'PENDIENTE_VALIDACION');
+  // The cargo is printed alongside the lifecycle: a slow or absent Chromium delays it, not the case.
+  const cargoIssued = (async () => {
+    const cargo = await acts.emitCargo({ numero: s.numero });
+    await mail(cargo.correoId, cargo.maxRetrySeconds);
+  })();
+
+  // The deadline of the current state, computed on the calendar in force; asked again whenever
+  // the state or the calendar changes.
+  async function currentDeadline(): Promise<Deadline | null> {
+    if (s.estado === 'OBSERVADO' && observacion) {
+      const p = await acts.computePlazo({ desde: observacion.depositadoEn, dias: input.plazos.subsanacion });
+      return { tipo: 'subsanacion', vence: p.vence };
+    }
+    if (s.estado === 'PENDIENTE_VALIDACION') {
+      const p = await acts.computePlazo({ desde: oficina.desde, dias: Math.min(input.plazos.validacion, oficina.dias) });
+      return { tipo: 'validacion', vence: p.vence };
+    }
+    if (s.estado === 'DERIVADO') {
+      const p = await acts.computePlazo({ desde: oficina.desde, dias: oficina.dias });
+      return { tipo: 'atencion', vence: p.vence };
+    }
+    return null;
+  }
+
+  while (!FINAL_STATES.includes(s.estado)) {
+    if (plazoDirty || calendarChanged) {
+      plazoDirty = false;
+      calendarChanged = false;
+      const estadoAntes = s.estado;
+      const d = await currentDeadline();
+      if (s.estado !== estadoAntes) continue; // an update moved the case meanwhile: compute again
+      s.plazo = d;
+      s.vencido = d ? Date.parse(d.vence) <= Date.now() : false;
+      upsertSearchAttributes([
+        { key: searchAttributes.venceEn, value: d ? new Date(d.vence) : null },
+        { key: searchAttributes.vencido, value: s.vencido },
+      ]);
+      await acts.updateDeadline({ numero: s.numero, venceEn: d?.vence ?? null, vencido: s.vencido });
+    }
+    const remaining = s.plazo && !s.vencido ? Date.parse(s.plazo.vence) - Date.now() : undefined;
+    const woke = await condition(() => plazoDirty || calendarChanged || FINAL_STATES.includes(s.estado), remaining !== undefined ? Math.max(remaining, 1) : undefined);
+    if (woke || !s.plazo) continue;
+
+    // The deadline passed with nothing changing.
+    if (s.plazo.tipo === 'subsanacion') {
+      const v = await transition('ARCHIVAR', SISTEMA, 'ARCHIVADO', {
+        nota: 'Vencido el plazo de subsanación sin respuesta: se tiene por no presentado (TUO Ley 27444, art. 136).',
+      });
+      const n = await acts.notifyCiudadano({
+        numero: s.numero,
+        evento: `archivo:${s.numero}:${v.secuencia}`,
+        tipo: 'ARCHIVO',
+        detalle: 'Venció el plazo de subsanación sin que se subsanaran las observaciones.',
+        vence: null,
+      });
+      await mail(n.correoId, n.maxRetrySeconds);
+    } else {
+      s.vencido = true;
+      upsertSearchAttributes([{ key: searchAttributes.vencido, value: true }]);
+      await acts.updateDeadline({ numero: s.numero, venceEn: s.plazo.vence, vencido: true });
+      const alerts = await acts.alertSupervisors({ numero: s.numero, evento: `vencido:${s.numero}:${s.secuencia}:${s.plazo.tipo}`, plazo: s.plazo.tipo });
+      for (const a of alerts.correoIds) await mail(a, alerts.maxRetrySeconds);
+    }
+  }
+  await cargoIssued;
   await condition(allHandlersFinished);
   return view();
 }

@@ -1,6 +1,7 @@
 // CSRF protection. Requests authenticated by the session cookie must carry the session's token
-// (X-CSRF-Token header or `_csrf` form field). Anonymous form posts (login, registration) use a
-// double-submit cookie. JSON without a session, and bearer-token calls, carry no ambient authority.
+// (X-CSRF-Token header or `_csrf` form field). Anonymous page form posts (login, registration) use
+// a double-submit cookie. API calls without a session, and bearer-token calls, carry no ambient
+// authority.
 import type { Context, Next } from 'koa';
 import { sameString } from '../../lib/secrets';
 import { HttpError } from '../errors';
@@ -25,7 +26,7 @@ export async function csrfProtection(ctx: Context, next: Next) {
   };
   if (p?.kind === 'cuenta') {
     if (!sent || !sameString(sent, p.csrfToken)) refuse();
-  } else if (!p && ctx.is('urlencoded', 'multipart')) {
+  } else if (!p && !ctx.path.startsWith('/api/') && ctx.is('urlencoded', 'multipart')) {
     const cookie = ctx.cookies.get(ANON_CSRF_COOKIE);
     if (!sent || !cookie || !sameString(sent, cookie)) refuse();
   }

@@ -1,4 +1,6 @@
-// A logged-in HTTP client for tests: keeps the session cookie and sends the CSRF token.
+// A logged-in HTTP client for tests: keeps the session cookie and sends the CSRF token; and the
+// multipart requests the portal sends.
+import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { TEST_PASSWORD } from './stack';
 
 export interface Client {
@@ -45,4 +47,62 @@ export function clientWith(base: string, cookie: string, csrf: string): Client {
     json,
     post: (path, body, headers) => json('POST', path, body ?? {}, headers),
   };
+}
+
+
+/** A real PDF of `pages` pages, with `text` on the first. */
+export async function makePdf(pages = 1, text = 'Documento de prueba'): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  for (let i = 0; i < pages; i++) doc.addPage([595.28, 841.89]).drawText(i === 0 ? text : `Página ${i + 1}`, { x: 50, y: 780, size: 14, font });
+  return doc.save();
+}
+
+export interface FilingFields {
+  tipoDocumento?: string;
+  numeroDocumento?: string;
+  asunto?: string;
+  contenido?: string;
+  antecedente?: string;
+  destino?: string;
+  folios?: string;
+  remitente?: string;
+  aceptaPrivacidad?: string;
+}
+
+/** Files an expediente as the portal does: multipart with a principal PDF and optional anexos. */
+export async function fileMultipart(
+  base: string,
+  auth: { cookie?: string; csrf?: string; bearer?: string },
+  fields: FilingFields = {},
+  files: { principal?: Uint8Array | null; anexos?: { name: string; data: Uint8Array; type?: string }[]; principalName?: string } = {},
+  headers: Record<string, string> = {},
+) {
+  const form = new FormData();
+  const all = { tipoDocumento: 'SOLICITUD', numeroDocumento: 'S/N', asunto: 'Solicito copia certificada de resolución', contenido: '', aceptaPrivacidad: 'true', ...fields };
+  for (const [k, v] of Object.entries(all)) if (v !== undefined) form.append(k, v);
+  const principal = files.principal === undefined ? await makePdf(2) : files.principal;
+  if (principal) form.append('principal', new Blob([principal as Uint8Array<ArrayBuffer>], { type: 'application/pdf' }), files.principalName ?? 'solicitud.pdf');
+  for (const a of files.anexos ?? []) form.append('anexos', new Blob([a.data as Uint8Array<ArrayBuffer>], { type: a.type ?? 'application/octet-stream' }), a.name);
+  const h: Record<string, string> = { accept: 'application/json', ...headers };
+  if (auth.cookie) h.cookie = auth.cookie;
+  if (auth.csrf) h['x-csrf-token'] = auth.csrf;
+  if (auth.bearer) h.authorization = `Bearer ${auth.bearer}`;
+  const res = await fetch(`${base}/api/v1/expedientes`, { method: 'POST', headers: h, body: form });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Sends an action with a multipart body (atender, subsanar, actualizar). */
+export async function actionMultipart(base: string, c: Client, numero: string, accion: string, fields: Record<string, string>, files: { field: string; name: string; data: Uint8Array; type?: string }[] = []) {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  for (const f of files) form.append(f.field, new Blob([f.data as Uint8Array<ArrayBuffer>], { type: f.type ?? 'application/pdf' }), f.name);
+  const res = await fetch(`${base}/api/v1/expedientes/${numero}/${accion}`, {
+    method: 'POST',
+    headers: { accept: 'application/json', cookie: c.cookie, 'x-csrf-token': c.csrf },
+    body: form,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }

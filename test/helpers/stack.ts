@@ -21,6 +21,8 @@ import { offlineRegistry, type IdentityRegistry } from '../../lib/identity-regis
 import { startMailCatcher, type MailCatcher } from '../../lib/mailcatcher';
 import { createMailer } from '../../lib/mailer';
 import { localStorage } from '../../lib/storage';
+import { createPdfRenderer, type PdfRenderer } from '../../lib/pdf';
+import { dbCalendar, type BusinessCalendar } from '../../lib/business-calendar';
 import proto from '@temporalio/proto';
 import Long from 'long';
 import { searchAttributes } from '../../workflows/definitions';
@@ -131,6 +133,14 @@ export interface StackOptions {
   identity?: IdentityRegistry;
   /** SMTP server the worker delivers to; a fresh catcher when not given. */
   mail?: MailCatcher;
+  /** The business calendar for the worker and the app (tests of plazos use a fast one). */
+  calendar?: BusinessCalendar;
+}
+
+let sharedPdf: PdfRenderer | undefined;
+/** One Chromium per test process, as in production: started once and reused. */
+export function testPdf() {
+  return (sharedPdf ??= createPdfRenderer(required('PUPPETEER_EXECUTABLE_PATH')));
 }
 
 export async function startStack(env: Record<string, string> = {}, opts: StackOptions = {}) {
@@ -146,9 +156,10 @@ export async function startStack(env: Record<string, string> = {}, opts: StackOp
   const storage = localStorage(storageDir);
   const mailer = createMailer(config.mail.smtpUrl!, config.mail.from);
   const client = await temporalClient(config);
-  const worker = opts.worker === false ? undefined : await startWorker(config, { db: database.db, mailer, storage });
+  const calendar = opts.calendar ?? dbCalendar(database.db, config);
+  const worker = opts.worker === false ? undefined : await startWorker(config, { db: database.db, config, mailer, storage, pdf: testPdf(), calendar });
   const clock = opts.clock ?? systemClock;
-  const app = createApp({ db: database.db, temporal: client, config, clock, identity: opts.identity ?? offlineRegistry() });
+  const app = createApp({ db: database.db, temporal: client, config, clock, identity: opts.identity ?? offlineRegistry(), storage, calendar });
   const server: Server = await new Promise((res) => {
     const s = app.listen(0, '127.0.0.1', () => res(s));
   });
@@ -169,6 +180,8 @@ export async function startStack(env: Record<string, string> = {}, opts: StackOp
       await database.drop();
       mailer.close();
       if (!opts.mail) await catcher.close();
+      await sharedPdf?.close();
+      sharedPdf = undefined;
       await rm(storageDir, { recursive: true, force: true });
     },
   };
