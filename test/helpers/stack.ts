@@ -138,9 +138,18 @@ export interface StackOptions {
 }
 
 let sharedPdf: PdfRenderer | undefined;
-/** One Chromium per test process, as in production: started once and reused. */
+let pdfUsers = 0;
+/** One Chromium per test process, as in production: started once and reused; closed by the last user. */
 export function testPdf() {
+  pdfUsers += 1;
   return (sharedPdf ??= createPdfRenderer(required('PUPPETEER_EXECUTABLE_PATH')));
+}
+export async function releasePdf() {
+  pdfUsers -= 1;
+  if (pdfUsers > 0) return;
+  const pdf = sharedPdf;
+  sharedPdf = undefined;
+  await pdf?.close();
 }
 
 export async function startStack(env: Record<string, string> = {}, opts: StackOptions = {}) {
@@ -173,6 +182,7 @@ export async function startStack(env: Record<string, string> = {}, opts: StackOp
     worker,
     mail: catcher,
     storage,
+    storageDir,
     async close() {
       await new Promise((r) => server.close(r));
       await worker?.stop();
@@ -180,8 +190,7 @@ export async function startStack(env: Record<string, string> = {}, opts: StackOp
       await database.drop();
       mailer.close();
       if (!opts.mail) await catcher.close();
-      await sharedPdf?.close();
-      sharedPdf = undefined;
+      if (worker) await releasePdf();
       await rm(storageDir, { recursive: true, force: true });
     },
   };
