@@ -114,7 +114,7 @@ export async function startMailCatcher(opts: { smtpPort?: number; webPort?: numb
     smtpPort,
     webPort,
     messages,
-    waitFor(match, timeoutMs = 30_000) {
+    waitFor(match, timeoutMs = 150_000) {
       const found = messages.find(match);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {

@@ -31,7 +31,7 @@ import {
   verifyEmail,
 } from '../api/cuentas';
 
-type Body = Record<string, unknown>;
+export type Body = Record<string, unknown>;
 type Cuenta = Extract<Principal, { kind: 'cuenta' }>;
 
 const PASSWORD_FIELDS = ['password', 'passwordConfirmacion', 'passwordActual', '_csrf'];
@@ -66,7 +66,7 @@ export function nest(body: Body, prefix: string): Body {
 }
 
 /** The values a form re-renders with: what the person typed, never a password or the token. */
-function keep(body: Body): Body {
+export function keep(body: Body): Body {
   const v: Body = {};
   for (const [k, val] of Object.entries(body)) if (!PASSWORD_FIELDS.includes(k)) v[k] = val;
   return v;
@@ -79,15 +79,15 @@ export function safeReturn(v: unknown): string | undefined {
   return v;
 }
 
-function seeOther(ctx: Context, url: string) {
+export function seeOther(ctx: Context, url: string) {
   ctx.redirect(url);
   ctx.status = 303;
 }
 
-const fieldId = (field: string) => `f-${field.replace(/[.[\]]+/g, '-').replace(/-$/, '')}`;
+export const fieldId = (field: string) => `f-${field.replace(/[.[\]]+/g, '-').replace(/-$/, '')}`;
 
 /** Data for the summary alert and the field message of a service error. */
-function problem(err: HttpError, rename: (field: string) => string = (f) => f) {
+export function problem(err: HttpError, rename: (field: string) => string = (f) => f) {
   const field = err.field ? rename(err.field) : undefined;
   return {
     alerta: err.message,
@@ -97,7 +97,7 @@ function problem(err: HttpError, rename: (field: string) => string = (f) => f) {
 }
 
 /** Runs a service call; an HttpError comes back as a value, anything else propagates. */
-async function attempt<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; err: HttpError }> {
+export async function attempt<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; err: HttpError }> {
   try {
     return { ok: true, value: await fn() };
   } catch (err) {
@@ -106,7 +106,7 @@ async function attempt<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } 
   }
 }
 
-function failed(ctx: Context, err: HttpError) {
+export function failed(ctx: Context, err: HttpError) {
   ctx.status = err.status;
   const retryAfter = (err as HttpError & { retryAfter?: number }).retryAfter;
   if (retryAfter) ctx.set('Retry-After', String(retryAfter));

@@ -21,6 +21,46 @@ export function fechaHora(value: Date | string | null | undefined) {
   return `${pad(d.getUTCDate())}/${pad(d.getUTCMonth() + 1)}/${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
 }
 
+const DIAS = ['domingo', 'lunes', 'martes', 'miércoles', 'jueves', 'viernes', 'sábado'];
+/** 'dd/mm/aaaa' of a legal day 'AAAA-MM-DD' (a `date` column comes as that string). */
+export function fecha(value: string | null | undefined, conDia = false) {
+  const m = typeof value === 'string' ? /^(\d{4})-(\d{2})-(\d{2})/.exec(value) : null;
+  if (!m) return value ?? '';
+  const dia = DIAS[new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])).getUTCDay()];
+  return `${conDia ? `${dia} ` : ''}${m[3]}/${m[2]}/${m[1]}`;
+}
+
+const numero = new Intl.NumberFormat('es-PE', { maximumFractionDigits: 1 });
+/** A file size as a person reads it: '530 KB', '1.2 MB'. */
+export function tamano(bytes: number | string | null | undefined) {
+  const n = Number(bytes);
+  if (!Number.isFinite(n)) return '';
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${numero.format(n / 1024)} KB`;
+  return `${numero.format(n / (1024 * 1024))} MB`;
+}
+
+/** What each seguimiento entry means, in Spanish (the read model stores the workflow's verb). */
+export const ACCION_LABEL: Record<string, string> = {
+  PRESENTAR: 'Presentado',
+  OBSERVAR: 'Observado',
+  SUBSANAR: 'Subsanado',
+  DERIVAR: 'Derivado',
+  RECIBIR: 'Recibido',
+  ATENDER: 'Atendido',
+  ANULAR: 'Anulado',
+  ACTUALIZAR: 'Actualizado',
+  ARCHIVAR: 'Archivado',
+};
+
+export const ROL_DOCUMENTO_LABEL: Record<string, string> = {
+  PRINCIPAL: 'Principal',
+  ANEXO: 'Anexo',
+  SUBSANACION: 'Subsanación',
+  RESPUESTA: 'Respuesta',
+  CARGO: 'Cargo',
+};
+
 /** What the layout shows about the person who is logged in (nothing for anonymous visitors). */
 export function usuarioDe(ctx: Context) {
   const p = principal(ctx);
@@ -30,6 +70,7 @@ export function usuarioDe(ctx: Context) {
     email: p.email,
     rol: p.rol,
     esPersonal: STAFF_ROLES.includes(p.rol),
+    esCiudadano: p.rol === 'ciudadano',
     esAdmin: p.rol === 'admin',
   };
 }
@@ -40,6 +81,13 @@ export function createViews(config: Config) {
   hb.registerHelper('estadoLabel', (e: Estado) => ESTADO_LABEL[e] ?? e);
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hb.registerHelper('not', (a: unknown) => !a);
+  hb.registerHelper('fecha', (v: string) => fecha(v));
+  hb.registerHelper('fechaConDia', (v: string) => fecha(v, true));
+  hb.registerHelper('tamano', (v: number) => tamano(v));
+  hb.registerHelper('accionLabel', (a: string) => ACCION_LABEL[a] ?? a);
+  hb.registerHelper('rolDocumento', (r: string) => ROL_DOCUMENTO_LABEL[r] ?? r);
+  hb.registerHelper('corto', (v: string) => (typeof v === 'string' ? v.slice(0, 12) : ''));
+  hb.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
   for (const f of readdirSync(join(viewsDir, 'partials')).filter((f) => f.endsWith('.hbs'))) {
     hb.registerPartial(basename(f, '.hbs'), readFileSync(join(viewsDir, 'partials', f), 'utf8'));
   }

@@ -228,6 +228,10 @@ export async function expedienteWorkflow(input: ExpedienteInput): Promise<Estado
     return null;
   }
 
+  // The deadline whose expiry was already handled: each deadline is acted on once, even when it
+  // had passed by the time it was computed (a case filed late, a slow calendar look-up).
+  let handled: string | null = null;
+  const woken = () => plazoDirty || calendarChanged || FINAL_STATES.includes(s.estado);
   while (!FINAL_STATES.includes(s.estado)) {
     if (plazoDirty || calendarChanged) {
       plazoDirty = false;
@@ -236,18 +240,23 @@ export async function expedienteWorkflow(input: ExpedienteInput): Promise<Estado
       const d = await currentDeadline();
       if (s.estado !== estadoAntes) continue; // an update moved the case meanwhile: compute again
       s.plazo = d;
-      s.vencido = d ? Date.parse(d.vence) <= Date.now() : false;
+      s.vencido = d !== null && d.vence === handled;
       upsertSearchAttributes([
         { key: searchAttributes.venceEn, value: d ? new Date(d.vence) : null },
         { key: searchAttributes.vencido, value: s.vencido },
       ]);
       await acts.updateDeadline({ numero: s.numero, venceEn: d?.vence ?? null, vencido: s.vencido });
+      continue;
     }
-    const remaining = s.plazo && !s.vencido ? Date.parse(s.plazo.vence) - Date.now() : undefined;
-    const woke = await condition(() => plazoDirty || calendarChanged || FINAL_STATES.includes(s.estado), remaining !== undefined ? Math.max(remaining, 1) : undefined);
-    if (woke || !s.plazo) continue;
+    if (!s.plazo || s.plazo.vence === handled) {
+      await condition(woken);
+      continue;
+    }
+    const remaining = Date.parse(s.plazo.vence) - Date.now();
+    if (remaining > 0 && (await condition(woken, remaining))) continue;
 
     // The deadline passed with nothing changing.
+    handled = s.plazo.vence;
     if (s.plazo.tipo === 'subsanacion') {
       const v = await transition('ARCHIVAR', SISTEMA, 'ARCHIVADO', {
         nota: 'Vencido el plazo de subsanación sin respuesta: se tiene por no presentado (TUO Ley 27444, art. 136).',
