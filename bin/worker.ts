@@ -13,7 +13,7 @@ if (!config.databaseUrl) {
   process.exit(78);
 }
 const db = createDb(config.databaseUrl);
-const pdf = config.chromiumPath ? createPdfRenderer(config.chromiumPath) : undefined;
+const pdf = config.chromiumPath ? createPdfRenderer(config.chromiumPath, { concurrency: config.pdfConcurrency }) : undefined;
 if (pdf) {
   // Prove Chromium works before taking tasks: one test page, once.
   const probe = await pdf.render('<h1>Mesa de Partes Virtual</h1><p>Prueba de impresión.</p>');

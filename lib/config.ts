@@ -100,6 +100,8 @@ export function loadConfig(env: Env = process.env) {
       catcherWebPort: r.int('MAILCATCHER_WEB_PORT', 1080, 1, 65535),
     },
     chromiumPath: r.optional('PUPPETEER_EXECUTABLE_PATH'),
+    // Renders at a time in one Chromium; more queue. About one per core.
+    pdfConcurrency: r.int('PDF_CONCURRENCIA', 2, 1, 32),
     identity: {
       url: r.url('IDENTIDAD_API_URL', undefined, ['http:', 'https:']),
       token: r.optional('IDENTIDAD_API_TOKEN'),

@@ -1,6 +1,7 @@
-// HTML → A4 PDF through one Chromium started once and reused; a crashed browser is replaced and
-// the render tried again, so a job is never lost to a dead browser.
-import puppeteer, { type Browser } from 'puppeteer-core';
+// HTML → A4 PDF through one Chromium started once and reused, with a small pool of open pages:
+// at most `concurrency` renders at a time (more only queue), and no tab is opened per render. A
+// crashed browser is replaced and the render tried again, so a job is never lost to a dead browser.
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 
 const FLAGS = [
   '--no-sandbox', // we may run as root (containers, CI)
@@ -21,35 +22,53 @@ export interface PdfRenderer {
   browserPid(): Promise<number | undefined>;
 }
 
-export function createPdfRenderer(executablePath: string): PdfRenderer {
+export function createPdfRenderer(executablePath: string, opts: { concurrency?: number } = {}): PdfRenderer {
+  const concurrency = Math.max(1, opts.concurrency ?? 2);
   let browser: Promise<Browser> | undefined;
   let closed = false;
+  let idle: Page[] = [];
+  let active = 0;
+  const waiting: (() => void)[] = [];
 
   const launch = () => {
     const b = puppeteer.launch({ executablePath, headless: true, args: FLAGS });
-    b.then((br) => br.on('disconnected', () => {
-      if (browser === b) browser = undefined;
-    })).catch(() => {
-      if (browser === b) browser = undefined;
-    });
+    const forget = () => {
+      if (browser === b) {
+        browser = undefined;
+        idle = [];
+      }
+    };
+    b.then((br) => br.on('disconnected', forget)).catch(forget);
     return b;
   };
   const getBrowser = () => (browser ??= launch());
 
+  async function acquire() {
+    if (active >= concurrency) await new Promise<void>((res) => waiting.push(res));
+    active += 1;
+  }
+  function release() {
+    active -= 1;
+    waiting.shift()?.();
+  }
+
   async function renderOnce(html: string) {
-    const page = await (await getBrowser()).newPage();
+    const page = idle.pop() ?? (await (await getBrowser()).newPage());
     try {
       await page.setContent(html, { waitUntil: 'load' });
-      const pdf = await page.pdf({ format: 'A4', printBackground: true, preferCSSPageSize: true });
-      return Buffer.from(pdf);
-    } finally {
+      const pdf = Buffer.from(await page.pdf({ format: 'A4', printBackground: true, preferCSSPageSize: true }));
+      idle.push(page);
+      return pdf;
+    } catch (err) {
       await page.close().catch(() => {});
+      throw err;
     }
   }
 
   return {
     async render(html) {
       if (closed) throw new Error('PDF renderer closed');
+      await acquire();
       try {
         return await renderOnce(html);
       } catch (err) {
@@ -57,13 +76,17 @@ export function createPdfRenderer(executablePath: string): PdfRenderer {
         const b = await browser?.catch(() => undefined);
         if (b?.connected) throw err;
         browser = undefined;
-        return renderOnce(html);
+        idle = [];
+        return await renderOnce(html);
+      } finally {
+        release();
       }
     },
     async close() {
       closed = true;
       const b = await browser?.catch(() => undefined);
       browser = undefined;
+      idle = [];
       await b?.close().catch(() => {});
     },
     async browserPid() {
