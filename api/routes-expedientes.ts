@@ -359,6 +359,46 @@ export async function listExpedientes(ctx: Context, deps: AppDeps, query: unknow
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Public consulta (the JSON API and the page: same throttle, same answer)
+
+const consultaSchema = z.object({
+  numero: z.string({ error: 'Ingrese el número de expediente.' }).trim().regex(NUMERO, 'El número tiene la forma 00123-2026.'),
+  clave: text('la clave de seguimiento', 4, 40),
+});
+
+export const CONSULTA_LIMIT = { max: 30, windowMs: 10 * 60_000 };
+
+/**
+ * The public status of an expediente by its number and tracking password, no login: state,
+ * asunto, both dates and the seguimiento (no files, no notes, no personal data). Throttled per
+ * IP: 30 failed look-ups per 10 minutes (429 after that). A wrong number or password is the same
+ * neutral 404.
+ */
+export async function consultaExpediente(deps: AppDeps, ip: string, input: unknown) {
+  const q = parse(consultaSchema, input);
+  const now = deps.clock.now();
+  const limit = { key: `consulta-ip:${ip}`, ...CONSULTA_LIMIT };
+  const wait = await blockedFor(deps.db, limit, now);
+  if (wait) throw tooMany(wait, 'Demasiadas consultas.');
+  const exp = await deps.db('expedientes').where({ numero: q.numero }).first();
+  const expected = hmac(deps.config.secret, `clave:${q.numero}:${q.clave.toUpperCase()}`);
+  if (!exp || !exp.clave_hash || !sameString(exp.clave_hash, expected)) {
+    await hit(deps.db, limit, now);
+    throw notFound('No encontramos un expediente con ese número y clave.');
+  }
+  const d = await expedienteDetail(deps, exp);
+  return {
+    numero: d.numero,
+    estado: d.estado,
+    asunto: d.asunto,
+    fechaPresentacion: d.fechaPresentacion as string,
+    fechaRecepcion: d.fechaRecepcion,
+    seguimiento: d.seguimiento.map((s) => ({ accion: s.accion as string, estadoNuevo: s.estadoNuevo as string, unidad: s.unidad as string | null, ocurridoEn: s.ocurridoEn })),
+  };
+}
+
+
 async function streamStored(ctx: Context, deps: AppDeps, sha256: string, nombre: string, mime: string, download: boolean) {
   ctx.type = mime;
   ctx.set('Content-Disposition', `${download ? 'attachment' : 'inline'}; filename*=UTF-8''${encodeURIComponent(nombre)}`);
@@ -412,26 +452,7 @@ export function expedientesRouter(deps: AppDeps) {
 
   // Public status by number and tracking password, no login; throttled per IP.
   r.get('/consulta', async (ctx) => {
-    const q = parse(z.object({ numero: z.string({ error: 'Ingrese el número de expediente.' }).trim().regex(NUMERO, 'El número tiene la forma 00123-2026.'), clave: text('la clave de seguimiento', 4, 40) }), ctx.query);
-    const now = deps.clock.now();
-    const limit = { key: `consulta-ip:${ctx.ip}`, max: 30, windowMs: 10 * 60_000 };
-    const wait = await blockedFor(deps.db, limit, now);
-    if (wait) throw tooMany(wait, 'Demasiadas consultas.');
-    const exp = await deps.db('expedientes').where({ numero: q.numero }).first();
-    if (!exp || !exp.clave_hash || !sameString(exp.clave_hash, trackingKey(deps, q.numero, q.clave.toUpperCase()))) {
-      await hit(deps.db, limit, now);
-      throw notFound('No encontramos un expediente con ese número y clave.');
-    }
-    const d = await expedienteDetail(deps, exp);
-    // Only what the tracking password should reveal: no files, no personal data.
-    ctx.body = {
-      numero: d.numero,
-      estado: d.estado,
-      asunto: d.asunto,
-      fechaPresentacion: d.fechaPresentacion,
-      fechaRecepcion: d.fechaRecepcion,
-      seguimiento: d.seguimiento.map((s) => ({ accion: s.accion, estadoNuevo: s.estadoNuevo, unidad: s.unidad, ocurridoEn: s.ocurridoEn })),
-    };
+    ctx.body = await consultaExpediente(deps, ctx.ip, ctx.query);
   });
 
   r.get('/catalogos', async (ctx) => {

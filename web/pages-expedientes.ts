@@ -11,7 +11,7 @@ import type { AppDeps } from '../api/app';
 import type { Views } from './render';
 import { badRequest, notFound } from '../api/errors';
 import { parse, text } from '../api/validation';
-import { createFiling, expedienteDetail, listExpedientes, runAction, visibleExpediente } from '../api/routes-expedientes';
+import { createFiling, expedienteDetail, listExpedientes, runAction, visibleExpediente, consultaExpediente } from '../api/routes-expedientes';
 import { ANEXO_EXTENSIONS } from '../api/uploads';
 import { blockedFor, hit, tooMany } from '../api/auth/throttle';
 import { principal } from '../api/auth/session';
@@ -41,45 +41,6 @@ const OK_MENSAJE: Record<Accion, string> = {
   recibir: 'Usted recibió el expediente en su unidad.',
   atender: 'El expediente fue atendido. La respuesta se envió al administrado.',
 };
-
-// ---------------------------------------------------------------------------------------------
-// Public consulta (shared with the JSON API: same throttle, same answer)
-
-const consultaSchema = z.object({
-  numero: z.string({ error: 'Ingrese el número de expediente.' }).trim().regex(NUMERO, 'El número tiene la forma 00123-2026.'),
-  clave: text('la clave de seguimiento', 4, 40),
-});
-
-export const CONSULTA_LIMIT = { max: 30, windowMs: 10 * 60_000 };
-
-/**
- * The public status of an expediente by its number and tracking password, no login: state,
- * asunto, both dates and the seguimiento (no files, no notes, no personal data). Throttled per
- * IP: 30 failed look-ups per 10 minutes (429 after that). A wrong number or password is the same
- * neutral 404. `GET /api/v1/consulta` can answer with exactly this.
- */
-export async function consultaExpediente(deps: AppDeps, ip: string, input: unknown) {
-  const q = parse(consultaSchema, input);
-  const now = deps.clock.now();
-  const limit = { key: `consulta-ip:${ip}`, ...CONSULTA_LIMIT };
-  const wait = await blockedFor(deps.db, limit, now);
-  if (wait) throw tooMany(wait, 'Demasiadas consultas.');
-  const exp = await deps.db('expedientes').where({ numero: q.numero }).first();
-  const expected = hmac(deps.config.secret, `clave:${q.numero}:${q.clave.toUpperCase()}`);
-  if (!exp || !exp.clave_hash || !sameString(exp.clave_hash, expected)) {
-    await hit(deps.db, limit, now);
-    throw notFound('No encontramos un expediente con ese número y clave.');
-  }
-  const d = await expedienteDetail(deps, exp);
-  return {
-    numero: d.numero,
-    estado: d.estado,
-    asunto: d.asunto,
-    fechaPresentacion: d.fechaPresentacion as string,
-    fechaRecepcion: d.fechaRecepcion,
-    seguimiento: d.seguimiento.map((s) => ({ accion: s.accion as string, estadoNuevo: s.estadoNuevo as string, unidad: s.unidad as string | null, ocurridoEn: s.ocurridoEn })),
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 
