@@ -1,9 +1,9 @@
 // Finds or installs what the project needs outside npm: packages, the Temporal CLI and Chromium.
 // Only Node built-ins here: this runs on a fresh clone before `npm install`.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, accessSync, chmodSync, constants } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, accessSync, chmodSync, writeFileSync, constants } from 'node:fs';
 import { createServer, connect } from 'node:net';
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { delimiter, join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -232,3 +232,62 @@ export function tsxCommand(script) {
   return [process.execPath, ['--import', 'tsx', join(root, script)]];
 }
 
+
+/**
+ * The private infrastructure of `npm test` and `npm run bench`: a headless in-memory Temporal
+ * dev server and an embedded PostgreSQL in a temp folder, on free ports, plus (optionally) one
+ * pre-built workflow bundle. Returns the TEST_* variables the tests read, and `stop()`.
+ */
+export async function startPrivateStack({ prefix, servers = true, bundle = true }) {
+  const { temporalCli, chromium } = await ensureAll();
+  const work = mkdtempSync(join(tmpdir(), `mpv-${prefix}-`));
+  chmodSync(work, 0o755); // the embedded server may run as the postgres user
+  const stops = [];
+  const env = { NODE_ENV: 'test', TEMPORAL_CLI: temporalCli, PUPPETEER_EXECUTABLE_PATH: chromium };
+  const stop = async () => {
+    for (const fn of stops.reverse()) await fn().catch((e) => console.error(e));
+    stops.length = 0;
+    rmSync(work, { recursive: true, force: true });
+  };
+  try {
+    if (servers) {
+      const temporalPort = await freePort();
+      const temporal = await startTemporal({ cli: temporalCli, port: temporalPort, headless: true, prefix: `${prefix}:temporal`, logLevel: 'never' });
+      stops.push(
+        () =>
+          new Promise((res) => {
+            if (temporal.exitCode !== null) return res();
+            temporal.once('exit', res);
+            temporal.kill('SIGTERM');
+          }),
+      );
+      const pgPort = await freePort();
+      const { pg, url } = await startEmbeddedPostgres({ dataDir: join(work, 'postgres'), port: pgPort, persistent: false });
+      stops.push(() => pg.stop());
+      env.TEST_TEMPORAL_ADDRESS = `127.0.0.1:${temporalPort}`;
+      env.TEST_DATABASE_URL = url('postgres');
+    }
+    if (bundle) {
+      // One workflow bundle for every test file instead of one webpack build per worker.
+      const { bundleWorkflowCode } = await import('@temporalio/worker');
+      const { code } = await bundleWorkflowCode({
+        workflowsPath: join(root, 'workflows', 'index.ts'),
+        logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error },
+      });
+      env.TEST_WORKFLOW_BUNDLE = join(work, 'workflow-bundle.js');
+      writeFileSync(env.TEST_WORKFLOW_BUNDLE, code);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { env, stop };
+}
+
+/** Runs a command with inherited output; resolves with its exit code. */
+export function runInherit(cmd, args, env) {
+  return new Promise((res) => {
+    const child = spawn(cmd, args, { cwd: root, env, stdio: 'inherit' });
+    child.on('exit', (c, signal) => res(c ?? (signal ? 1 : 0)));
+  });
+}
