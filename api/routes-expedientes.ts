@@ -301,10 +301,11 @@ export async function runAction(ctx: Context, deps: AppDeps, numero: string, acc
         z.object({ asunto: text('el asunto', 3, 500).optional(), contenido: z.string().trim().max(4000).optional(), folios }),
         body,
       );
+      // Only what really changes is recorded (a form sends every field, edited or not).
       const changes: Record<string, unknown> = {};
-      if (cambios.asunto) changes.asunto = cambios.asunto;
-      if (cambios.contenido !== undefined) changes.contenido = cambios.contenido;
-      if (cambios.folios) changes.folios = cambios.folios;
+      if (cambios.asunto && cambios.asunto !== exp.asunto) changes.asunto = cambios.asunto;
+      if (cambios.contenido !== undefined && cambios.contenido !== (exp.contenido ?? '')) changes.contenido = cambios.contenido;
+      if (cambios.folios && cambios.folios !== exp.folios) changes.folios = cambios.folios;
       const nota = Object.keys(changes).length || docs.length ? `Actualizó: ${[...Object.keys(changes), ...(docs.length ? ['documentos'] : [])].join(', ')}` : 'Sin cambios';
       result = await handle.executeUpdate(actualizarUpdate, { args: [{ actor, nota, documentos: docs }] });
       if (Object.keys(changes).length) await deps.db('expedientes').where({ id: exp.id }).update(changes);

@@ -145,7 +145,12 @@ test('actualizar and anular only while pending validation', async (t) => {
   const a = (await fileMultipart(base, ciudadano, { asunto: 'Primer asunto' })).body.numero as string;
   const upd = await actionMultipart(base, ciudadano, a, 'actualizar', { asunto: 'Asunto corregido' });
   t.deepEqual(upd, { status: 200, body: { numero: a, estado: 'PENDIENTE_VALIDACION' } });
-  t.is(((await (await ciudadano.get(`/api/v1/expedientes/${a}`)).json()) as any).asunto, 'Asunto corregido');
+  const afterUpd = (await (await ciudadano.get(`/api/v1/expedientes/${a}`)).json()) as any;
+  t.is(afterUpd.asunto, 'Asunto corregido');
+  // Fields sent unchanged are not recorded as changes.
+  await actionMultipart(base, ciudadano, a, 'actualizar', { asunto: 'Asunto corregido', contenido: '' });
+  const notes = ((await (await ciudadano.get(`/api/v1/expedientes/${a}`)).json()) as any).seguimiento.filter((s: any) => s.accion === 'ACTUALIZAR').map((s: any) => s.nota);
+  t.deepEqual(notes, ['Actualizó: asunto', 'Sin cambios']);
   t.deepEqual(await ciudadano.post(`/api/v1/expedientes/${a}/anular`, { motivo: 'Lo presenté por error' }), { status: 200, body: { numero: a, estado: 'ANULADO' } });
 
   const b = (await fileMultipart(base, ciudadano, { asunto: 'Otro trámite' })).body.numero as string;
