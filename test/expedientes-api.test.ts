@@ -154,7 +154,8 @@ test('actualizar and anular only while pending validation', async (t) => {
   t.deepEqual(await ciudadano.post(`/api/v1/expedientes/${a}/anular`, { motivo: 'Lo presenté por error' }), { status: 200, body: { numero: a, estado: 'ANULADO' } });
 
   const b = (await fileMultipart(base, ciudadano, { asunto: 'Otro trámite' })).body.numero as string;
-  await mesa.post(`/api/v1/expedientes/${b}/derivar`, { unidad: 'OAJ', proveido: 'Atender' });
+  const derived = await mesa.post(`/api/v1/expedientes/${b}/derivar`, { unidad: 'OAJ', proveido: 'Atender' });
+  t.is(derived.status, 200, JSON.stringify(derived.body));
   const late = await ciudadano.post(`/api/v1/expedientes/${b}/anular`, {});
   t.is(late.status, 409);
   t.regex(late.body.error.message, /No se puede anular .*está derivado/);
