@@ -14,6 +14,7 @@ import {
   type ConstanciaData,
 } from '../lib/documents';
 import { createPdfRenderer } from '../lib/pdf';
+import { unescapeHtml } from './helpers/html';
 
 const SHA_PRINCIPAL = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 const SHA_ANEXO = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
@@ -78,17 +79,6 @@ function constancia(over: Partial<ConstanciaData> = {}): ConstanciaData {
   };
 }
 
-/** Undo the entity escaping Handlebars applies, to look for raw values inside HTML. */
-function unescapeHtml(s: string): string {
-  return s
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#x27;/g, "'")
-    .replace(/&#x60;/g, '`')
-    .replace(/&#x3D;/g, '=')
-    .replace(/&amp;/g, '&');
-}
 
 /** Collapse whitespace so assertions do not depend on template line breaks; tags are dropped. */
 function text(html: string): string {

@@ -2,6 +2,7 @@
 // and an unknown name or a missing field fails loudly instead of sending a broken message.
 import test from 'ava';
 import { MAIL_NAMES, renderMail, type MailName } from '../lib/templates';
+import { unescapeHtml } from './helpers/html';
 
 const ctx = { institucion: 'Municipalidad Distrital de Ejemplo', portalUrl: 'https://mpv.example.gob.pe/' };
 const enlace = 'https://mpv.example.gob.pe/cuenta/confirmar?token=abc123&u=42';
@@ -16,17 +17,6 @@ const samples: Record<MailName, Record<string, unknown>> = {
   'plazo-vencido': { nombre: 'Rosa Quispe', plazo: 'atención', numero: '00012-2026', asunto: 'Solicitud', estado: 'derivado', unidad: 'OAJ' },
 };
 
-/** Undo the entity escaping Handlebars applies, to look for raw values inside HTML. */
-function unescapeHtml(s: string): string {
-  return s
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#x27;/g, "'")
-    .replace(/&#x60;/g, '`')
-    .replace(/&#x3D;/g, '=')
-    .replace(/&amp;/g, '&');
-}
 
 for (const name of MAIL_NAMES) {
   test(`${name}: renders subject, text and html`, (t) => {
