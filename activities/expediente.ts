@@ -7,8 +7,8 @@ import type { Storage } from '../lib/storage';
 import type { PdfRenderer } from '../lib/pdf';
 import type { BusinessCalendar } from '../lib/business-calendar';
 import { cargoHtml, formatLimaInstant, formatDay } from '../lib/documents';
-import { queueMail } from '../api/mail';
-import { displayName } from '../api/auth/session';
+import { queueMail } from '../lib/outbox';
+import { displayName } from '../domain/persona';
 import { ESTADO_LABEL, type Estado } from '../domain/lifecycle';
 
 export interface ExpedienteActivityDeps {

@@ -4,6 +4,9 @@ import type { Knex } from 'knex';
 import type { AppDeps } from '../app';
 import { randomToken, sha256 } from '../../lib/secrets';
 import { HttpError } from '../errors';
+import { displayName } from '../../domain/persona';
+
+export { displayName };
 
 export const SESSION_COOKIE = 'mpv_sesion';
 export const ANON_CSRF_COOKIE = 'mpv_csrf';
@@ -19,10 +22,6 @@ export function principal(ctx: Context): Principal | undefined {
   return ctx.state.principal as Principal | undefined;
 }
 
-export function displayName(c: { nombres?: string | null; apellido_paterno?: string | null; apellido_materno?: string | null; razon_social?: string | null }) {
-  if (c.razon_social) return c.razon_social;
-  return [c.nombres, c.apellido_paterno, c.apellido_materno].filter(Boolean).join(' ');
-}
 
 function cookieOptions(ctx: Context, maxAgeMs?: number) {
   return { httpOnly: true, sameSite: 'lax' as const, secure: ctx.secure, overwrite: true, path: '/', ...(maxAgeMs ? { maxAge: maxAgeMs } : {}) };
