@@ -12,6 +12,9 @@ import type { Storage } from '../lib/storage';
 import type { BusinessCalendar } from '../lib/business-calendar';
 import { expedientesRouter } from './routes-expedientes';
 import { calendarioAdminRouter } from './calendario-admin';
+import { bandejasRouter } from './bandejas';
+import { adminRouter } from './admin';
+import { casillaRouter } from './casilla';
 import { authenticate } from './auth/session';
 import { csrfProtection } from './auth/csrf';
 import { cuentasRouter } from './routes-cuentas';
@@ -56,6 +59,9 @@ export function createApp(deps: AppDeps) {
   app.use(expedientes.routes()).use(expedientes.allowedMethods());
   const calendario = calendarioAdminRouter(deps);
   app.use(calendario.routes()).use(calendario.allowedMethods());
+  for (const router of [bandejasRouter(deps), adminRouter(deps), casillaRouter(deps)]) {
+    app.use(router.routes()).use(router.allowedMethods());
+  }
   app.use(pages.routes()).use(pages.allowedMethods());
   return app;
 }

@@ -6,6 +6,9 @@ import type { AppDeps } from '../api/app';
 import type { Views } from './render';
 import { cuentasPageRouter } from './pages-cuentas';
 import { expedientesPageRouter } from './pages-expedientes';
+import { bandejasPageRouter } from './pages-bandejas';
+import { adminPageRouter } from './pages-admin';
+import { casillaPageRouter } from './pages-casilla';
 
 export function pageRouter(deps: AppDeps, views: Views) {
   const router = new Router();
@@ -13,5 +16,8 @@ export function pageRouter(deps: AppDeps, views: Views) {
   router.use(expedientes.routes(), expedientes.allowedMethods());
   const cuentas = cuentasPageRouter(deps, views);
   router.use(cuentas.routes(), cuentas.allowedMethods());
+  for (const sub of [bandejasPageRouter(deps, views), adminPageRouter(deps, views), casillaPageRouter(deps, views)]) {
+    router.use(sub.routes(), sub.allowedMethods());
+  }
   return router;
 }

@@ -72,6 +72,9 @@ export function usuarioDe(ctx: Context) {
     esPersonal: STAFF_ROLES.includes(p.rol),
     esCiudadano: p.rol === 'ciudadano',
     esAdmin: p.rol === 'admin',
+    esSupervisor: p.rol === 'supervisor' || p.rol === 'admin',
+    /** Set by the casilla middleware (web/pages-casilla.ts) before pages render. */
+    casillaNoLeidas: (ctx.state as { casillaNoLeidas?: number }).casillaNoLeidas ?? 0,
   };
 }
 

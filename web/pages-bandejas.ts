@@ -1,0 +1,9 @@
+// Staff tray pages, supervisor dashboard and exports (Spanish, server-rendered). Issue #5.
+import Router from '@koa/router';
+import type { AppDeps } from '../api/app';
+import type { Views } from './render';
+
+export function bandejasPageRouter(_deps: AppDeps, _views: Views) {
+  const r = new Router();
+  return r;
+}
