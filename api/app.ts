@@ -10,6 +10,7 @@ import type { Clock } from '../lib/clock';
 import type { IdentityRegistry } from '../lib/identity-registry';
 import type { Storage } from '../lib/storage';
 import type { BusinessCalendar } from '../lib/business-calendar';
+import type { PdfRenderer } from '../lib/pdf';
 import { expedientesRouter } from './routes-expedientes';
 import { calendarioAdminRouter } from './calendario-admin';
 import { bandejasRouter } from './bandejas';
@@ -31,6 +32,8 @@ export interface AppDeps {
   identity: IdentityRegistry;
   storage: Storage;
   calendar: BusinessCalendar;
+  /** Prints PDF exports; Chromium starts at the first export. Absent: PDF exports answer 503. */
+  pdf?: PdfRenderer;
 }
 
 export function createApp(deps: AppDeps) {

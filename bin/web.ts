@@ -8,6 +8,7 @@ import { createIdentityRegistry } from '../lib/identity-registry';
 import { localStorage } from '../lib/storage';
 import { dbCalendar } from '../lib/business-calendar';
 import { startSweeper } from '../api/sweeper';
+import { createPdfRenderer } from '../lib/pdf';
 
 const config = loadConfigOrExit();
 if (!config.databaseUrl) {
@@ -24,6 +25,8 @@ const app = createApp({
   identity: createIdentityRegistry(config.identity),
   storage: localStorage(config.storageDir),
   calendar: dbCalendar(db, config),
+  // PDF exports of trays and the casilla; Chromium starts on the first one.
+  pdf: config.chromiumPath ? createPdfRenderer(config.chromiumPath, { concurrency: 1 }) : undefined,
 });
 const sweeper = startSweeper(db, temporal, config);
 const server = app.listen(config.http.port, config.http.host, () => {

@@ -166,9 +166,11 @@ export async function startStack(env: Record<string, string> = {}, opts: StackOp
   const mailer = createMailer(config.mail.smtpUrl!, config.mail.from);
   const client = await temporalClient(config);
   const calendar = opts.calendar ?? dbCalendar(database.db, config);
-  const worker = opts.worker === false ? undefined : await startWorker(config, { db: database.db, config, mailer, storage, pdf: testPdf(), calendar });
+  // One Chromium for the worker (cargos, constancias) and the app (PDF exports), as in production.
+  const pdf = testPdf();
+  const worker = opts.worker === false ? undefined : await startWorker(config, { db: database.db, config, mailer, storage, pdf, calendar });
   const clock = opts.clock ?? systemClock;
-  const app = createApp({ db: database.db, temporal: client, config, clock, identity: opts.identity ?? offlineRegistry(), storage, calendar });
+  const app = createApp({ db: database.db, temporal: client, config, clock, identity: opts.identity ?? offlineRegistry(), storage, calendar, pdf });
   const server: Server = await new Promise((res) => {
     const s = app.listen(0, '127.0.0.1', () => res(s));
   });
@@ -183,6 +185,7 @@ export async function startStack(env: Record<string, string> = {}, opts: StackOp
     mail: catcher,
     storage,
     storageDir,
+    pdf,
     async close() {
       await new Promise((r) => server.close(r));
       await worker?.stop();
@@ -190,7 +193,7 @@ export async function startStack(env: Record<string, string> = {}, opts: StackOp
       await database.drop();
       mailer.close();
       if (!opts.mail) await catcher.close();
-      if (worker) await releasePdf();
+      await releasePdf();
       await rm(storageDir, { recursive: true, force: true });
     },
   };
