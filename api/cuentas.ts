@@ -8,6 +8,7 @@ import { HttpError, badRequest } from './errors';
 import { parse, text } from './validation';
 import { startMailDelivery } from './mail';
 import { queueMail } from '../lib/outbox';
+import { recordAudit } from '../lib/audit';
 import { blockedFor, clear, hit, tooMany } from './auth/throttle';
 import { createSession, displayName, endOtherSessions, type Rol } from './auth/session';
 import { IdentityRegistryUnavailable } from '../lib/identity-registry';
@@ -490,7 +491,10 @@ const staffSchema = z
   })
   .refine((d) => d.rol !== 'unidad' || !!d.unidad, { message: 'Elija la unidad orgánica del personal.', path: ['unidad'] });
 
-export async function createStaff(deps: AppDeps, input: unknown) {
+/** What the audit trail keeps of a staff account. */
+const staffAudit = (c: { email: string; rol: string; unidad_codigo: string | null; activo: boolean }) => ({ email: c.email, rol: c.rol, unidad: c.unidad_codigo, activo: c.activo });
+
+export async function createStaff(deps: AppDeps, input: unknown, actorId: number) {
   const d = parse(staffSchema, input);
   const now = deps.clock.now();
   if (d.unidad) {
@@ -515,6 +519,7 @@ export async function createStaff(deps: AppDeps, input: unknown) {
           updated_at: now,
         })
         .returning('*');
+      await recordAudit(trx, { cuentaId: actorId, entidad: 'cuenta', clave: String(cuenta.id), accion: 'CREAR', despues: staffAudit(cuenta), en: now });
       return issueResetLink(trx, deps, cuenta, 'cuenta-personal', now);
     });
   } catch (err) {
@@ -544,11 +549,48 @@ export async function listStaff(deps: AppDeps) {
   }));
 }
 
+/** The staff account `id` locked for a change inside `trx`, or a 404. */
+async function lockedStaff(trx: Knex, id: number) {
+  const c = await trx('cuentas').where({ id }).whereNot({ rol: 'ciudadano' }).forUpdate().first();
+  if (!c) throw new HttpError(404, 'NO_ENCONTRADO', 'La cuenta no existe.');
+  return c;
+}
+
 export async function setStaffActive(deps: AppDeps, id: number, activo: boolean, actorId: number) {
   if (id === actorId && !activo) throw badRequest('No puede desactivar su propia cuenta.');
-  const n = await deps.db('cuentas').where({ id }).whereNot({ rol: 'ciudadano' }).update({ activo, updated_at: deps.clock.now() });
-  if (!n) throw new HttpError(404, 'NO_ENCONTRADO', 'La cuenta no existe.');
-  if (!activo) await endOtherSessions(deps.db, id);
+  const now = deps.clock.now();
+  await deps.db.transaction(async (trx) => {
+    const before = await lockedStaff(trx, id);
+    if (before.activo === activo) return;
+    const [after] = await trx('cuentas').where({ id }).update({ activo, updated_at: now }).returning('*');
+    await recordAudit(trx, { cuentaId: actorId, entidad: 'cuenta', clave: String(id), accion: activo ? 'ACTIVAR' : 'DESACTIVAR', antes: staffAudit(before), despues: staffAudit(after), en: now });
+    if (!activo) await endOtherSessions(trx, id);
+  });
+}
+
+const staffChange = z
+  .object({
+    rol: staffSchema.shape.rol,
+    unidad: z.string().trim().max(20).optional(),
+  })
+  .refine((d) => d.rol !== 'unidad' || !!d.unidad, { message: 'Elija la unidad orgánica del personal.', path: ['unidad'] });
+
+/** Changes a staff member's role and office; the next request of their sessions already sees it. */
+export async function updateStaff(deps: AppDeps, id: number, input: unknown, actorId: number) {
+  const d = parse(staffChange, input);
+  if (id === actorId && d.rol !== 'admin') throw badRequest('No puede quitarse a sí mismo el rol de administrador.', 'rol');
+  if (d.unidad && !(await deps.db('unidades').where({ codigo: d.unidad, activa: true }).first())) {
+    throw badRequest('La unidad orgánica no existe o está desactivada.', 'unidad');
+  }
+  const now = deps.clock.now();
+  return deps.db.transaction(async (trx) => {
+    const before = await lockedStaff(trx, id);
+    const unidad = d.unidad || (d.rol === 'mesa_partes' ? await mesaDePartes(trx) : null);
+    if (before.rol === d.rol && before.unidad_codigo === unidad) return staffAudit(before);
+    const [after] = await trx('cuentas').where({ id }).update({ rol: d.rol, unidad_codigo: unidad, updated_at: now }).returning('*');
+    await recordAudit(trx, { cuentaId: actorId, entidad: 'cuenta', clave: String(id), accion: 'EDITAR', antes: staffAudit(before), despues: staffAudit(after), en: now });
+    return staffAudit(after);
+  });
 }
 
 // ---------- API tokens ----------
@@ -556,9 +598,14 @@ export async function setStaffActive(deps: AppDeps, id: number, activo: boolean,
 export async function createApiToken(deps: AppDeps, nombreToken: unknown, creadoPor: number) {
   const { nombre: n } = parse(z.object({ nombre: text('el nombre del sistema', 3, 100) }), { nombre: nombreToken });
   const token = `mpv_${randomToken(32)}`;
-  const [row] = await deps.db('api_tokens')
-    .insert({ nombre: n, token_hash: sha256(token), prefijo: token.slice(0, 10), creado_por: creadoPor, creado_en: deps.clock.now() })
-    .returning(['id', 'nombre', 'prefijo', 'creado_en']);
+  const now = deps.clock.now();
+  const row = await deps.db.transaction(async (trx) => {
+    const [created] = await trx('api_tokens')
+      .insert({ nombre: n, token_hash: sha256(token), prefijo: token.slice(0, 10), creado_por: creadoPor, creado_en: now })
+      .returning(['id', 'nombre', 'prefijo', 'creado_en']);
+    await recordAudit(trx, { cuentaId: creadoPor, entidad: 'api_token', clave: String(created.id), accion: 'CREAR', despues: { nombre: n, prefijo: created.prefijo }, en: now });
+    return created;
+  });
   // The token is shown once; only its hash is kept.
   return { ...row, token };
 }
@@ -567,7 +614,11 @@ export async function listApiTokens(deps: AppDeps) {
   return deps.db('api_tokens').orderBy('id').select('id', 'nombre', 'prefijo', 'creado_en', 'revocado_en', 'ultimo_uso');
 }
 
-export async function revokeApiToken(deps: AppDeps, id: number) {
-  const n = await deps.db('api_tokens').where({ id }).whereNull('revocado_en').update({ revocado_en: deps.clock.now() });
-  if (!n) throw new HttpError(404, 'NO_ENCONTRADO', 'El token no existe o ya fue revocado.');
+export async function revokeApiToken(deps: AppDeps, id: number, actorId: number) {
+  const now = deps.clock.now();
+  await deps.db.transaction(async (trx) => {
+    const [row] = await trx('api_tokens').where({ id }).whereNull('revocado_en').update({ revocado_en: now }).returning(['nombre', 'prefijo']);
+    if (!row) throw new HttpError(404, 'NO_ENCONTRADO', 'El token no existe o ya fue revocado.');
+    await recordAudit(trx, { cuentaId: actorId, entidad: 'api_token', clave: String(id), accion: 'DESACTIVAR', antes: { ...row, revocado: false }, despues: { ...row, revocado: true }, en: now });
+  });
 }

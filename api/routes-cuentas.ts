@@ -20,6 +20,7 @@ import {
   revokeApiToken,
   setStaffActive,
   updateProfile,
+  updateStaff,
   verifyEmail,
 } from './cuentas';
 
@@ -84,16 +85,18 @@ export function cuentasRouter(deps: AppDeps) {
     ctx.body = { cuentas: await listStaff(deps) };
   });
   r.post('/admin/cuentas', async (ctx) => {
-    requireRole(ctx, 'admin');
+    const p = requireRole(ctx, 'admin');
     ctx.status = 201;
-    ctx.body = await createStaff(deps, bodyOf(ctx));
+    ctx.body = await createStaff(deps, bodyOf(ctx), p.cuentaId);
   });
   r.patch('/admin/cuentas/:id', async (ctx) => {
     const p = requireRole(ctx, 'admin');
     const id = Number(ctx.params.id);
     if (!Number.isSafeInteger(id)) throw notFound('La cuenta no existe.');
-    const body = bodyOf(ctx) as { activo?: unknown };
-    await setStaffActive(deps, id, body?.activo !== false, p.cuentaId);
+    const body = (bodyOf(ctx) ?? {}) as { activo?: unknown; rol?: unknown };
+    // { rol, unidad } changes the role and office; { activo } (de)activates.
+    if (body.rol !== undefined) await updateStaff(deps, id, body, p.cuentaId);
+    if (body.activo !== undefined || body.rol === undefined) await setStaffActive(deps, id, body.activo !== false, p.cuentaId);
     ctx.status = 204;
   });
   r.get('/admin/tokens', async (ctx) => {
@@ -106,10 +109,10 @@ export function cuentasRouter(deps: AppDeps) {
     ctx.body = await createApiToken(deps, (bodyOf(ctx) as { nombre?: unknown })?.nombre, p.cuentaId);
   });
   r.delete('/admin/tokens/:id', async (ctx) => {
-    requireRole(ctx, 'admin');
+    const p = requireRole(ctx, 'admin');
     const id = Number(ctx.params.id);
     if (!Number.isSafeInteger(id)) throw notFound('El token no existe.');
-    await revokeApiToken(deps, id);
+    await revokeApiToken(deps, id, p.cuentaId);
     ctx.status = 204;
   });
 

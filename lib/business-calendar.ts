@@ -1,5 +1,5 @@
 // The business calendar in force: DESIGN.md "Legal time" rules (domain/calendar.ts) with the
-// configured hours and the non-working days the admin entered. Tests swap in a fast calendar.
+// admin's business hours (lib/settings.ts) and non-working days. Tests swap in a fast calendar.
 import type { Knex } from 'knex';
 import {
   businessDaysUntil,
@@ -8,6 +8,7 @@ import {
   type CalendarSettings,
 } from '../domain/calendar';
 import type { Config } from './config';
+import { loadSettings } from './settings';
 
 export interface BusinessCalendar {
   presentacion(en: Date): Promise<{ presentacion: string; recepcion: Date }>;
@@ -17,8 +18,9 @@ export interface BusinessCalendar {
 }
 
 export async function calendarSettings(db: Knex, config: Config): Promise<CalendarSettings> {
-  const rows: { fecha: string }[] = await db('dias_no_laborables').select('fecha');
-  return { opens: config.calendar.opens, closes: config.calendar.closes, nonWorkingDays: rows.map((r) => r.fecha) };
+  // Non-working days are read every time: one just added must move plazos at once.
+  const [rows, { horario }] = await Promise.all([db('dias_no_laborables').select<{ fecha: string }[]>('fecha'), loadSettings(db, config)]);
+  return { opens: horario.inicio, closes: horario.fin, nonWorkingDays: rows.map((r) => r.fecha) };
 }
 
 export function dbCalendar(db: Knex, config: Config): BusinessCalendar {

@@ -28,6 +28,7 @@ import {
   revokeApiToken,
   setStaffActive,
   updateProfile,
+  updateStaff,
   verifyEmail,
 } from '../api/cuentas';
 
@@ -350,17 +351,21 @@ export function cuentasPageRouter(deps: AppDeps, views: Views) {
   r.get('/admin/personal', async (ctx) => {
     if (!pageUser(ctx, 'admin')) return;
     const creado = str(ctx.query.creado);
-    await personalPage(ctx, creado ? { aviso: `Se creó la cuenta de ${creado}. Le enviamos un correo para que establezca su contraseña.` } : {});
+    const aviso = creado
+      ? `Se creó la cuenta de ${creado}. Le enviamos un correo para que establezca su contraseña.`
+      : ctx.query.actualizado === '1' ? 'Se actualizaron el rol y la unidad de la cuenta.' : undefined;
+    await personalPage(ctx, aviso ? { aviso } : {});
   });
 
   r.post('/admin/personal', async (ctx) => {
-    if (!pageUser(ctx, 'admin')) return;
+    const p = pageUser(ctx, 'admin');
+    if (!p) return;
     const body = formOf(ctx);
     const input: Body = { ...body };
     delete input._csrf;
     if (input.apellidoMaterno === '') delete input.apellidoMaterno;
     if (input.unidad === '') delete input.unidad;
-    const res = await attempt(() => createStaff(deps, input));
+    const res = await attempt(() => createStaff(deps, input, p.cuentaId));
     if (res.ok) return seeOther(ctx, `/admin/personal?creado=${encodeURIComponent(res.value.email)}`);
     failed(ctx, res.err);
     await personalPage(ctx, { valores: keep(body), ...problem(res.err) });
@@ -378,6 +383,36 @@ export function cuentasPageRouter(deps: AppDeps, views: Views) {
       await personalPage(ctx, { alerta: res.err.message });
     });
   }
+
+  // Role and office of one staff member.
+  async function personaPage(ctx: Context, id: number, data: Body) {
+    const persona = (await listStaff(deps)).find((c) => c.id === id);
+    if (!persona) throw notFound('La cuenta no existe.');
+    const unidades = await deps.db('unidades').where({ activa: true }).orderBy('nombre').select('codigo', 'nombre');
+    views.render(ctx, 'admin-personal-editar', { titulo: `Personal: ${persona.nombre}`, persona, unidades, roles: ROLES, valores: { rol: persona.rol, unidad: persona.unidad }, ...data });
+  }
+
+  const staffId = (v: string) => {
+    const id = Number(v);
+    if (!Number.isSafeInteger(id)) throw notFound('La cuenta no existe.');
+    return id;
+  };
+
+  r.get('/admin/personal/:id', async (ctx) => {
+    if (!pageUser(ctx, 'admin')) return;
+    await personaPage(ctx, staffId(ctx.params.id), {});
+  });
+
+  r.post('/admin/personal/:id', async (ctx) => {
+    const p = pageUser(ctx, 'admin');
+    if (!p) return;
+    const id = staffId(ctx.params.id);
+    const body = formOf(ctx);
+    const res = await attempt(() => updateStaff(deps, id, { rol: body.rol, unidad: body.unidad || undefined }, p.cuentaId));
+    if (res.ok) return seeOther(ctx, '/admin/personal?actualizado=1');
+    failed(ctx, res.err);
+    await personaPage(ctx, id, { valores: keep(body), ...problem(res.err) });
+  });
 
   // ---------- admin: API tokens ----------
   async function tokensPage(ctx: Context, data: Body) {
@@ -403,10 +438,11 @@ export function cuentasPageRouter(deps: AppDeps, views: Views) {
   });
 
   r.post('/admin/tokens/:id/revocar', async (ctx) => {
-    if (!pageUser(ctx, 'admin')) return;
+    const p = pageUser(ctx, 'admin');
+    if (!p) return;
     const id = Number(ctx.params.id);
     if (!Number.isSafeInteger(id)) throw notFound('El token no existe.');
-    const res = await attempt(() => revokeApiToken(deps, id));
+    const res = await attempt(() => revokeApiToken(deps, id, p.cuentaId));
     if (res.ok) return seeOther(ctx, '/admin/tokens?revocado=1');
     failed(ctx, res.err);
     await tokensPage(ctx, { alerta: res.err.message });
