@@ -3,7 +3,7 @@
 import type { Context, Next } from 'koa';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { REFUSED } from '../workflows/definitions';
+import { FORBIDDEN, REFUSED } from '../workflows/definitions';
 
 export class HttpError extends Error {
   constructor(
@@ -24,6 +24,10 @@ function toHttpError(err: unknown): HttpError | undefined {
   if (err instanceof HttpError) return err;
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === REFUSED) {
     return conflict(err.cause.message);
+  }
+  // A race the read model could not see (a colleague moved the case to another office meanwhile).
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === FORBIDDEN) {
+    return new HttpError(403, 'PROHIBIDO', err.cause.message);
   }
   if (err instanceof WorkflowNotFoundError) return notFound('El expediente no existe.');
   const e = err as { status?: number; statusCode?: number; type?: string; expose?: boolean; message?: string };

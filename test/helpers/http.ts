@@ -106,3 +106,18 @@ export async function actionMultipart(base: string, c: Client, numero: string, a
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
+
+/**
+ * Another account beside the demo ones (a second clerk of an office, a second citizen…), with the
+ * demo password, logged in. `db` is the test's own database.
+ */
+export async function extraAccount(
+  base: string,
+  db: import('knex').Knex,
+  email: string,
+  fields: { rol: string; unidad_codigo?: string | null; tipo_documento?: string; numero_documento?: string; nombres?: string },
+): Promise<Client> {
+  const { password_hash } = await db('cuentas').where({ email: 'mesa@demo.gob.pe' }).first('password_hash');
+  await db('cuentas').insert({ tipo_persona: 'NATURAL', password_hash, email, email_verificado_en: new Date(), nombres: 'Cuenta', apellido_paterno: 'De Prueba', ...fields });
+  return loginAs(base, email);
+}
