@@ -137,7 +137,10 @@ export function createExpedienteActivities(deps: ExpedienteActivityDeps) {
       return { correoId: correoId ?? null, maxRetrySeconds: retry };
     },
 
-    /** Until the casilla exists: the observation, answer or archival is mailed to the filer. */
+    /**
+     * Cases started before the casilla (no `casilla` patch marker): the observation, answer or
+     * archival is mailed to the filer. Newer cases deposit it (activities/casilla.ts).
+     */
     async notifyCiudadano(n: { numero: string; evento: string; tipo: NotificationType; detalle: string; vence: string | null }) {
       const exp = await db('expedientes').where({ numero: n.numero }).first();
       const cuenta = exp && (await filer(db, exp));

@@ -6,6 +6,7 @@ import type { Storage } from '../lib/storage';
 import { createProjectionActivities } from './projection';
 import { createMailActivities } from './mail';
 import { createExpedienteActivities } from './expediente';
+import { createCasillaActivities } from './casilla';
 import type { Config } from '../lib/config';
 import type { PdfRenderer } from '../lib/pdf';
 import { dbCalendar, type BusinessCalendar } from '../lib/business-calendar';
@@ -21,10 +22,12 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const calendar = deps.calendar ?? dbCalendar(deps.db, deps.config);
   return {
     ...createProjectionActivities(deps.db),
     ...createMailActivities(deps.db, deps.mailer, deps.storage),
-    ...createExpedienteActivities({ ...deps, calendar: deps.calendar ?? dbCalendar(deps.db, deps.config) }),
+    ...createExpedienteActivities({ ...deps, calendar }),
+    ...createCasillaActivities({ ...deps, calendar }),
   };
 }
 

@@ -64,7 +64,9 @@ export interface ConstanciaData {
   institucion: Institucion;
   expediente: string;
   administrado: { nombre: string; documento: string; email: string };
-  documento: { tipo: string; numero: string; asunto: string; emisor: string /* office */; firmante: string };
+  documento: { tipo: string; numero: string; asunto: string; emisor: string /* office */; firmante: string; emitidoEn?: Date };
+  /** The notification's own text (an observation, the reason for archiving), printed in full. */
+  contenido?: string;
   archivos: { nombre: string; bytes: number; sha256: string }[];
   depositadoEn: Date;
   plazo?: { descripcion: string; inicio: string /* YYYY-MM-DD */; vence: Date }; // e.g. plazo de subsanación
@@ -217,7 +219,9 @@ export async function constanciaHtml(d: ConstanciaData): Promise<string> {
       asunto: d.documento.asunto,
       emisor: d.documento.emisor,
       firmante: d.documento.firmante,
+      emitidoEn: d.documento.emitidoEn ? formatLimaInstant(d.documento.emitidoEn) : null,
     },
+    contenido: d.contenido || null,
     archivos: d.archivos.map((a, i) => ({ n: i + 1, nombre: a.nombre, sha256: a.sha256, tamano: formatBytes(a.bytes) })),
     depositadoEn: formatLimaInstant(d.depositadoEn),
     plazo: d.plazo

@@ -89,6 +89,17 @@ export interface AtenderInput {
   documentos: DocRef[];
 }
 
+/** Staff deposit documents in the filer's casilla (a notification outside the other actions). */
+export interface NotificarInput {
+  actor: Actor;
+  asunto: string;
+  detalle: string;
+  /** A code of the document-type catalogue, and the document's own number (null: one is assigned). */
+  tipoDocumento: string;
+  numeroDocumento: string | null;
+  documentos: DocRef[];
+}
+
 export const observarUpdate = defineUpdate<EstadoView, [ObservarInput]>('observar');
 export const subsanarUpdate = defineUpdate<EstadoView, [SubsanarInput]>('subsanar');
 export const actualizarUpdate = defineUpdate<EstadoView, [ActualizarInput]>('actualizar');
@@ -96,6 +107,7 @@ export const anularUpdate = defineUpdate<EstadoView, [AnularInput]>('anular');
 export const derivarUpdate = defineUpdate<EstadoView, [DerivarInput]>('derivar');
 export const recibirUpdate = defineUpdate<EstadoView, [RecibirInput]>('recibir');
 export const atenderUpdate = defineUpdate<EstadoView, [AtenderInput]>('atender');
+export const notificarUpdate = defineUpdate<EstadoView, [NotificarInput]>('notificar');
 export const estadoQuery = defineQuery<EstadoView>('estado');
 /** The calendar changed (a non-working day added or removed): deadlines are computed again. */
 export const calendarioSignal = defineSignal('calendarioActualizado');
