@@ -15,8 +15,10 @@ import { Transform, type TransformCallback } from 'node:stream';
 import busboy from 'busboy';
 import { fileTypeFromBuffer } from 'file-type';
 import { PDFDocument } from 'pdf-lib';
-import { TooLarge, type Storage } from '../lib/storage';
+import { TooLarge, type RangeHandle, type Storage } from '../lib/storage';
+import { countPdfPages } from '../lib/pdf-pages';
 import { HttpError } from './errors';
+import { deferredCsrf } from './auth/csrf';
 
 export interface UploadedFile {
   field: string;
@@ -29,7 +31,7 @@ export interface UploadedFile {
   mime: string;
   /** The declared extension, lower case, already checked against the content. */
   ext: string;
-  /** Page count, for PDFs that pdf-lib can read. */
+  /** Page count, for PDFs whose page tree can be read. */
   paginas?: number;
 }
 
@@ -60,6 +62,14 @@ const DEFAULT_MAX_FIELD_BYTES = 64 * 1024;
 /** Bytes kept from the start of each file for type detection (file-type's own sample size). */
 const HEAD_BYTES = 4100;
 const MAX_NAME_CHARS = 150;
+/** Bytes kept from each end of a PDF while it streams: its page count is usually read from them. */
+const EDGE_BYTES = 64 * 1024;
+
+interface FileEdges {
+  size: number;
+  head: Buffer;
+  tail: Buffer;
+}
 
 const invalid = (message: string, field?: string) => new HttpError(400, 'SOLICITUD_INVALIDA', message, field);
 const refused = (message: string, field?: string) => new HttpError(422, 'ARCHIVO_INVALIDO', message, field);
@@ -184,8 +194,16 @@ class Sniffer extends Transform {
   private total = 0;
   private checked = false;
   mime = '';
+  /** For PDFs: the first and last bytes, where the page count is read from (see `edges`). */
+  private readonly first: Buffer[] = [];
+  private firstLen = 0;
+  private last: Buffer[] = [];
+  private lastLen = 0;
 
-  constructor(private readonly check: (head: Buffer) => Promise<string>) {
+  constructor(
+    private readonly check: (head: Buffer) => Promise<string>,
+    private readonly keepEdges = false,
+  ) {
     super();
   }
 
@@ -200,8 +218,27 @@ class Sniffer extends Transform {
     );
   }
 
+  private remember(chunk: Buffer) {
+    if (this.firstLen < EDGE_BYTES) {
+      const part = chunk.subarray(0, EDGE_BYTES - this.firstLen);
+      this.first.push(Buffer.from(part));
+      this.firstLen += part.length;
+    }
+    this.last.push(chunk);
+    this.lastLen += chunk.length;
+    while (this.lastLen - this.last[0].length >= EDGE_BYTES) this.lastLen -= this.last.shift()!.length;
+  }
+
+  /** The file's first and last EDGE_BYTES (at most), once it has been read whole. */
+  edges(): FileEdges | undefined {
+    if (!this.keepEdges) return undefined;
+    const tail = Buffer.concat(this.last);
+    return { size: this.total, head: Buffer.concat(this.first), tail: tail.subarray(Math.max(0, tail.length - EDGE_BYTES)) };
+  }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
     this.total += chunk.length;
+    if (this.keepEdges) this.remember(chunk);
     if (this.checked) return cb(null, chunk);
     const n = chunk.copy(this.head, this.headLen, 0, Math.min(chunk.length, HEAD_BYTES - this.headLen));
     this.headLen += n;
@@ -264,12 +301,12 @@ export async function parseMultipart(
     throw invalid('El formulario multipart/form-data no indica su separador (boundary).');
   }
 
-  const received = await receive(req, bb, storage, rules, maxFields, maxFieldBytes);
+  const { fields, files, edges } = await receive(req, bb, storage, rules, maxFields, maxFieldBytes, deferredCsrf(req));
 
-  for (const file of received.files) {
+  for (const file of files) {
     if (file.mime !== 'application/pdf') continue;
     try {
-      file.paginas = await pdfPageCount(storage, file.key);
+      file.paginas = await pdfPageCount(storage, file.key, edges.get(file.key));
     } catch (err) {
       if (rules.files[file.field]?.requireReadablePdf) {
         throw refused(`El PDF «${file.filename}» está dañado o no se puede leer.`, file.field);
@@ -277,7 +314,7 @@ export async function parseMultipart(
       if (!(err instanceof HttpError)) throw err;
     }
   }
-  return received;
+  return { fields, files };
 }
 
 function receive(
@@ -287,9 +324,24 @@ function receive(
   rules: UploadRules,
   maxFields: number,
   maxFieldBytes: number,
-): Promise<{ fields: Record<string, string>; files: UploadedFile[] }> {
+  checkCsrf?: (fields: Record<string, string>) => void,
+): Promise<{ fields: Record<string, string>; files: UploadedFile[]; edges: Map<string, FileEdges> }> {
   return new Promise((resolve, reject) => {
+    // A deferred CSRF check runs once, on the fields that came before the first file.
+    let csrfPending = !!checkCsrf;
+    const csrfOk = () => {
+      if (!csrfPending) return true;
+      csrfPending = false;
+      try {
+        checkCsrf!(Object.fromEntries(fields));
+        return true;
+      } catch (err) {
+        fail(err);
+        return false;
+      }
+    };
     const fields = new Map<string, string>();
+    const edges = new Map<string, FileEdges>();
     const slots: (UploadedFile | undefined)[] = [];
     const tasks: Promise<void>[] = [];
     const streaming = new Set<Sniffer>();
@@ -344,7 +396,7 @@ function receive(
     bb.on('file', (name, file, info) => {
       // Destroyed by busboy when the request fails: the outcome is reported by `fail`.
       file.on('error', () => undefined);
-      if (done) {
+      if (done || !csrfOk()) {
         file.resume();
         return;
       }
@@ -400,7 +452,7 @@ function receive(
       }
 
       const maxBytes = rule.maxBytes(index);
-      const sniffer = new Sniffer((head) => checkContent(head, ext, filename, name));
+      const sniffer = new Sniffer((head) => checkContent(head, ext, filename, name), ext === 'pdf');
       streaming.add(sniffer);
       // `put` may not be piping from it yet (it creates its directory first); its pipeline
       // still sees the error of a sniffer destroyed meanwhile.
@@ -415,6 +467,8 @@ function receive(
           .then(
             (stored) => {
               slots[slot] = { field: name, filename, key: stored.key, size: stored.size, mime: sniffer.mime, ext };
+              const e = sniffer.edges();
+              if (e) edges.set(stored.key, e);
             },
             (err: unknown) => {
               if (err instanceof TooLarge) {
@@ -432,7 +486,7 @@ function receive(
 
     // busboy closes once every part was read and every file stream ended.
     bb.on('close', () => {
-      if (done) return;
+      if (done || !csrfOk()) return;
       void Promise.all(tasks).then(() => {
         if (done) return;
         done = true;
@@ -440,6 +494,7 @@ function receive(
         resolve({
           fields: Object.fromEntries(fields),
           files: slots.filter((f): f is UploadedFile => f !== undefined),
+          edges,
         });
       });
     });
@@ -451,8 +506,10 @@ function receive(
 // ---------------------------------------------------------------------------------------------
 // Pages
 
-// pdf-lib holds the whole document in memory (bytes plus its object graph): one PDF at a time
-// per process, so several 20 MB PDFs arriving together do not multiply that.
+// Pages are counted from the PDF's cross-reference data by random access (lib/pdf-pages.ts): a
+// few small reads whatever the size. Only a PDF that reader does not understand goes to pdf-lib,
+// which holds the whole document in memory (bytes plus its object graph): one such PDF at a time
+// per process, so several large ones arriving together do not multiply that.
 let queue: Promise<unknown> = Promise.resolve();
 
 function oneAtATime<T>(job: () => Promise<T>): Promise<T> {
@@ -461,18 +518,40 @@ function oneAtATime<T>(job: () => Promise<T>): Promise<T> {
   return run;
 }
 
-/** Pages of a stored PDF. Encrypted PDFs are counted when their structure can be read. */
-export function pdfPageCount(storage: Storage, key: string): Promise<number> {
-  return oneAtATime(async () => {
-    const bytes = await storage.read(key);
-    let pages: number;
-    try {
-      const doc = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false });
-      pages = doc.getPageCount();
-    } catch {
-      pages = 0;
-    }
-    if (pages < 1) throw refused('El PDF está dañado o no se puede leer.');
-    return pages;
-  });
+/**
+ * Pages of a stored PDF. Encrypted PDFs are counted when their structure can be read. `edges`,
+ * the file's first and last bytes kept while it streamed, answer most reads without touching
+ * the disk.
+ */
+export async function pdfPageCount(storage: Storage, key: string, edges?: FileEdges): Promise<number> {
+  let file: RangeHandle | undefined;
+  const fromDisk = async (offset: number, length: number) => (file ??= await storage.openRanges(key)).read(offset, length);
+  const read = async (offset: number, length: number) => {
+    if (!edges) return fromDisk(offset, length);
+    const end = Math.min(offset + length, edges.size);
+    if (end <= edges.head.length) return edges.head.subarray(offset, end);
+    const tailStart = edges.size - edges.tail.length;
+    if (offset >= tailStart) return edges.tail.subarray(offset - tailStart, end - tailStart);
+    return fromDisk(offset, length);
+  };
+  let pages: number | null;
+  try {
+    const size = edges?.size ?? (file = await storage.openRanges(key)).size;
+    pages = await countPdfPages(read, size);
+  } finally {
+    await file?.close();
+  }
+  if (pages === null) pages = await oneAtATime(() => pdfLibPageCount(storage, key));
+  if (pages < 1) throw refused('El PDF está dañado o no se puede leer.');
+  return pages;
+}
+
+async function pdfLibPageCount(storage: Storage, key: string) {
+  const bytes = await storage.read(key);
+  try {
+    const doc = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false });
+    return doc.getPageCount();
+  } catch {
+    return 0;
+  }
 }

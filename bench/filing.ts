@@ -13,11 +13,12 @@ import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import Koa from 'koa';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createDb } from '../lib/db';
-import { adminUrl, startStack, urlForDb } from '../test/helpers/stack';
+import { adminUrl, required, startStack, urlForDb } from '../test/helpers/stack';
 import { loginAs } from '../test/helpers/http';
-import { bulkyPdf, describeLatencies, fmt, log, percentile, runLoad, type Figure, type LoadResult, type LoadSpec } from './lib';
+import { bulkyPdf, describeLatencies, fmt, log, percentile, runLoad, sleep, type Figure, type LoadResult, type LoadSpec } from './lib';
 
 const CONCURRENCY = 16;
 const WARMUP = 20;
@@ -32,24 +33,6 @@ const FIELDS = {
   contenido: 'Prueba de rendimiento de la mesa de partes.',
   aceptaPrivacidad: 'true',
 };
-
-// The in-process worker's log lines (the SDK's own and the native core's) are counted, not
-// printed: under load they are mostly activity time-outs, and their count is what matters.
-const workerLogs = new Map<string, number>();
-function countWorkerLogs() {
-  try {
-    Runtime.install({
-      logger: new DefaultLogger('WARN', (e: LogEntry) => {
-        const err = (e.meta as { error?: { message?: string } } | undefined)?.error?.message;
-        const key = `${e.level} ${e.message.replace(/TaskToken\([^)]*\)/g, 'TaskToken(…)').slice(0, 120)}${err ? ` — ${err.slice(0, 100)}` : ''}`;
-        workerLogs.set(key, (workerLogs.get(key) ?? 0) + 1);
-      }),
-      telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
-    });
-  } catch {
-    // A runtime already exists (the benchmark ran before in this process): keep it.
-  }
-}
 
 /** Event-loop delay and process CPU (all threads) over a phase. */
 function probe() {
@@ -158,12 +141,14 @@ export async function filing(): Promise<Figure[]> {
   }
   const baseRps = report('línea base (Koa + busboy → disco + 1 INSERT)', baseRes);
 
-  // The app as measured by the targets: the whole stack, worker included, as startStack builds it.
-  // Then the same app without a worker in the process, to tell the request path from the work the
-  // worker does for every filing (workflow, cargo PDF in Chromium, mail) on the same CPUs.
+  // The app as deployed: the web app (here, in this process) and the worker in its own process
+  // (bin/worker.ts, with its Chromium, at the priority WORKER_PRIORIDAD gives it), both on this
+  // machine's CPUs with Temporal and PostgreSQL. Then the same app with no worker at all, to tell
+  // the request path from the work the worker does for every filing (workflow, cargo, mail).
   const runApp = async (worker: boolean) => {
-    log('filing', `levantando el stack${worker ? ' (worker con Chromium en el mismo proceso)' : ' sin worker'}…`);
-    const stack = await startStack({}, { worker });
+    log('filing', `levantando el stack${worker ? ' (worker en su propio proceso, con Chromium)' : ' sin worker'}…`);
+    const stack = await startStack({}, { worker: false });
+    const child = worker ? await startWorkerProcess(stack) : undefined;
     try {
       const c = await loginAs(stack.base, 'ciudadano@demo.pe');
       const done = probe();
@@ -175,23 +160,27 @@ export async function filing(): Promise<Figure[]> {
         expectStatus: 201,
       });
       log('filing', `  durante la carga: ${done()}`);
-      const [{ total, cargos }] = await stack.db('expedientes').select(stack.db.raw('count(*)::int as total'), stack.db.raw('count(cargo_key)::int as cargos'));
-      log('filing', `  expedientes registrados: ${total}${worker ? `; con cargo PDF ya emitido al terminar la carga: ${cargos}` : ''}`);
+      const counts = async () =>
+        (await stack.db('expedientes').select(stack.db.raw('count(*)::int as total'), stack.db.raw('count(cargo_key)::int as cargos')))[0] as { total: number; cargos: number };
+      const at = await counts();
+      log('filing', `  expedientes registrados: ${at.total}${worker ? `; con cargo PDF ya emitido al terminar la carga: ${at.cargos}` : ''}`);
+      if (worker) {
+        // Nothing is left behind: every filing gets its cargo once the burst is over.
+        const t0 = performance.now();
+        await waitUntil(async () => (await counts()).cargos === at.total, 600_000);
+        log('filing', `  todos los cargos emitidos ${fmt((performance.now() - t0) / 1000, 1)} s después de la última respuesta`);
+      }
       return res;
     } finally {
+      await stopChild(child);
       await stack.close();
     }
   };
 
-  countWorkerLogs();
   const appRes = await runApp(true);
   const appRps = report('POST /api/v1/expedientes', appRes);
-  if (workerLogs.size) {
-    log('filing', 'avisos del worker durante la prueba (veces · mensaje):');
-    for (const [msg, n] of [...workerLogs].sort((a, b) => b[1] - a[1]).slice(0, 6)) log('filing', `  ${String(n).padStart(5)} · ${msg}`);
-  }
   const bareRes = await runApp(false);
-  const bareRps = report('POST /api/v1/expedientes sin worker en el proceso', bareRes);
+  const bareRps = report('POST /api/v1/expedientes sin worker', bareRes);
 
   const complete = (r: LoadResult) => (r.failed === 0 && !r.timedOut ? undefined : `${r.failed} fallidas${r.timedOut ? ', cortado por tiempo' : ''}`);
   return [
@@ -204,4 +193,62 @@ export async function filing(): Promise<Figure[]> {
     { bench: 'filing', metric: 'sin worker: throughput / base', value: baseRps > 0 ? bareRps / baseRps : 0, unit: '×', note: `${fmt(bareRps, 2)} req/s; informativo${complete(bareRes) ? `; ${complete(bareRes)}` : ''}` },
     { bench: 'filing', metric: 'sin worker: latencia p95', value: percentile(bareRes.latencies, 95), unit: 'ms', note: 'informativo' },
   ];
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** bin/worker.ts in a child process on the stack's Temporal namespace, database and files. */
+async function startWorkerProcess(stack: Awaited<ReturnType<typeof startStack>>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bin', 'worker.ts')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      DATABASE_URL: stack.dbUrl,
+      TEMPORAL_ADDRESS: stack.config.temporal.address,
+      TEMPORAL_NAMESPACE: stack.config.temporal.namespace,
+      TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
+      STORAGE_DIR: stack.storageDir,
+      SMTP_URL: stack.config.mail.smtpUrl ?? '',
+      PUBLIC_URL: stack.config.http.publicUrl,
+      PUPPETEER_EXECUTABLE_PATH: required('PUPPETEER_EXECUTABLE_PATH'),
+      WORKFLOW_BUNDLE: process.env.TEST_WORKFLOW_BUNDLE ?? '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let ready = false;
+  let warnings = 0;
+  for (const stream of [child.stdout, child.stderr]) {
+    let buf = '';
+    stream?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.includes('Worker listo')) ready = true;
+        // Under load the worker mostly logs activity retries: show a few, count the rest.
+        else if (line.trim() && ++warnings <= 5) log('filing', `  [worker] ${line.slice(0, 160)}`);
+      }
+    });
+  }
+  await waitUntil(() => ready || child.exitCode !== null, 180_000);
+  if (!ready) throw new Error(`el worker terminó al arrancar (código ${child.exitCode})`);
+  return child;
+}
+
+async function stopChild(child: ChildProcess | undefined) {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+/** Polls `check` until it holds; throws after `limitMs` (a benchmark must end). */
+async function waitUntil(check: () => boolean | Promise<boolean>, limitMs: number) {
+  const end = performance.now() + limitMs;
+  while (!(await check())) {
+    if (performance.now() > end) throw new Error(`no ocurrió en ${limitMs / 1000} s`);
+    await sleep(200);
+  }
 }

@@ -1,4 +1,5 @@
 // `npm run worker`: the Temporal worker (expediente workflows + their activities).
+import { setPriority } from 'node:os';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfigOrExit } from '../lib/config';
 import { createDb } from '../lib/db';
@@ -11,6 +12,12 @@ const config = loadConfigOrExit();
 if (!config.databaseUrl) {
   console.error('Falta DATABASE_URL.');
   process.exit(78);
+}
+// Lower priority before Chromium starts, so it inherits it (see WORKER_PRIORIDAD).
+try {
+  setPriority(config.workerNice);
+} catch (err) {
+  console.warn(`No se pudo fijar la prioridad del worker: ${(err as Error).message}`);
 }
 const db = createDb(config.databaseUrl);
 const pdf = config.chromiumPath ? createPdfRenderer(config.chromiumPath, { concurrency: config.pdfConcurrency }) : undefined;
@@ -26,6 +33,8 @@ const worker = await createWorker({
   connection,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
+  // A bundle built beforehand (`npm test` and `npm run bench` make one); otherwise from source.
+  bundlePath: process.env.WORKFLOW_BUNDLE || undefined,
   deps: {
     db,
     config,

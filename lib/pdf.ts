@@ -56,7 +56,8 @@ export function createPdfRenderer(executablePath: string, opts: { concurrency?: 
     const page = idle.pop() ?? (await (await getBrowser()).newPage());
     try {
       await page.setContent(html, { waitUntil: 'load' });
-      const pdf = Buffer.from(await page.pdf({ format: 'A4', printBackground: true, preferCSSPageSize: true }));
+      // Untagged: building the accessibility structure more than doubled the time per document.
+      const pdf = Buffer.from(await page.pdf({ format: 'A4', printBackground: true, preferCSSPageSize: true, tagged: false }));
       idle.push(page);
       return pdf;
     } catch (err) {
@@ -69,14 +70,18 @@ export function createPdfRenderer(executablePath: string, opts: { concurrency?: 
     async render(html) {
       if (closed) throw new Error('PDF renderer closed');
       await acquire();
+      const used = getBrowser();
       try {
         return await renderOnce(html);
       } catch (err) {
-        // The browser may have died mid-job: start a new one and try once more.
-        const b = await browser?.catch(() => undefined);
+        // The browser may have died mid-job: start a new one and try once more. Two jobs that saw
+        // it die replace it once: only the first forgets the dead one, the second uses the new.
+        const b = await used?.catch(() => undefined);
         if (b?.connected) throw err;
-        browser = undefined;
-        idle = [];
+        if (browser === used) {
+          browser = undefined;
+          idle = [];
+        }
         return await renderOnce(html);
       } finally {
         release();

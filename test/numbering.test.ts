@@ -25,7 +25,7 @@ test('a failed filing gives its number back', async (t) => {
   const { fileExpediente } = await import('../api/expedientes');
   const input = (asunto: string, remitente: string) => ({
     tipoDocumento: 'CARTA', numeroDocumento: 'S/N', asunto, contenido: '', antecedente: null, destino: null, folios: 1, remitente,
-    fechaPresentacion: '2026-11-23', recibidoEn: new Date(), claveHash: 'x', clave: 'ABCD1234', codigoVerificacion: `C${Math.random()}`, archivos: [],
+    fechaPresentacion: '2026-11-23', recibidoEn: new Date(), claveHash: () => 'x', clave: 'ABCD1234', codigoVerificacion: `C${Math.random()}`, archivos: [],
   });
   const a = await fileExpediente(stack.db, input('Primera', 'Ana'));
   // remitente is NOT NULL: the insert fails after the counter moved, and the transaction rolls back.

@@ -1,13 +1,31 @@
 // CSRF protection. Requests authenticated by the session cookie must carry the session's token
 // (X-CSRF-Token header or `_csrf` form field). Anonymous page form posts (login, registration) use
-// a double-submit cookie. API calls without a session, and bearer-token calls, carry no ambient
+// a double-submit cookie. A multipart form posted without JavaScript carries the token as its
+// first field: the upload parser checks it before storing any file. API calls without a session, and bearer-token calls, carry no ambient
 // authority.
+import type { IncomingMessage } from 'node:http';
 import type { Context, Next } from 'koa';
 import { sameString } from '../../lib/secrets';
 import { HttpError } from '../errors';
 import { ANON_CSRF_COOKIE, principal } from './session';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+const DEFERRED = Symbol('csrf-deferred');
+type Check = (fields: Record<string, string>) => void;
+
+/** Leaves the token check of a multipart request to whoever parses its body. */
+function deferCsrf(req: IncomingMessage, check: Check) {
+  (req as IncomingMessage & { [DEFERRED]?: Check })[DEFERRED] = check;
+}
+
+/**
+ * The token check a multipart parser must run on the text fields read before the first file (or
+ * at the end when there are none); throws 403. Undefined when the token came in a header.
+ */
+export function deferredCsrf(req: IncomingMessage): Check | undefined {
+  return (req as IncomingMessage & { [DEFERRED]?: Check })[DEFERRED];
+}
 
 export function submittedCsrf(ctx: Context): string | undefined {
   const header = ctx.get('X-CSRF-Token');
@@ -25,6 +43,15 @@ export async function csrfProtection(ctx: Context, next: Next) {
     throw new HttpError(403, 'CSRF', 'La sesión del formulario caducó. Recargue la página e intente nuevamente.');
   };
   if (p?.kind === 'cuenta') {
+    if (!sent && ctx.is('multipart')) {
+      // A form with files posted without JavaScript: the token is the form's first field, read
+      // by the multipart parser before any file is stored (see deferCsrf).
+      deferCsrf(ctx.req, (fields) => {
+        const field = fields._csrf;
+        if (!field || !sameString(field, p.csrfToken)) refuse();
+      });
+      return next();
+    }
     if (!sent || !sameString(sent, p.csrfToken)) refuse();
   } else if (!p && !ctx.path.startsWith('/api/') && ctx.is('urlencoded', 'multipart')) {
     const cookie = ctx.cookies.get(ANON_CSRF_COOKIE);

@@ -29,6 +29,9 @@ function cookieOptions(ctx: Context, maxAgeMs?: number) {
 
 export function authenticate(deps: AppDeps) {
   const { db, config, clock } = deps;
+  // How stale the last-activity stamp may get before a request rewrites it: a minute, or a
+  // quarter of the idle timeout when that is shorter.
+  const stampEveryMs = Math.min(60_000, config.accounts.sessionIdleMinutes * 15_000);
   return async (ctx: Context, next: Next) => {
     const now = clock.now();
     const auth = ctx.get('Authorization');
@@ -49,7 +52,7 @@ export function authenticate(deps: AppDeps) {
         .andWhere('s.expira_en', '>', now)
         .andWhere('s.ultima_actividad', '>', idleCutoff)
         .andWhere('c.activo', true)
-        .first('s.id_hash', 's.csrf_token', 'c.id', 'c.rol', 'c.email', 'c.nombres', 'c.apellido_paterno', 'c.apellido_materno', 'c.razon_social', 'c.unidad_codigo');
+        .first('s.id_hash', 's.csrf_token', 's.ultima_actividad', 'c.id', 'c.rol', 'c.email', 'c.nombres', 'c.apellido_paterno', 'c.apellido_materno', 'c.razon_social', 'c.unidad_codigo');
       if (row) {
         ctx.state.principal = {
           kind: 'cuenta',
@@ -61,8 +64,11 @@ export function authenticate(deps: AppDeps) {
           csrfToken: row.csrf_token,
           sessionHash: row.id_hash,
         } satisfies Principal;
-        // Activity is stamped when a request starts, so a long upload keeps its session.
-        await db('sesiones').where({ id_hash: row.id_hash }).update({ ultima_actividad: now });
+        // Activity is stamped when a request starts, so a long upload keeps its session; not on
+        // every request: a write per request would cost more than the precision is worth.
+        if (now.getTime() - new Date(row.ultima_actividad).getTime() >= stampEveryMs) {
+          await db('sesiones').where({ id_hash: row.id_hash }).update({ ultima_actividad: now });
+        }
       } else {
         ctx.cookies.set(SESSION_COOKIE, null, cookieOptions(ctx));
       }
