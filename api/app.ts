@@ -23,6 +23,7 @@ import { errorHandler } from './errors';
 import { apiRouter } from './routes';
 import { createViews, staticDir } from '../web/render';
 import { pageRouter } from '../web/pages';
+import { unreadBadge } from '../web/pages-casilla';
 
 export interface AppDeps {
   db: Knex;
@@ -53,6 +54,7 @@ export function createApp(deps: AppDeps) {
   );
   app.use(authenticate(deps));
   app.use(csrfProtection);
+  app.use(unreadBadge(deps));
   const api = apiRouter(deps);
   const cuentas = cuentasRouter(deps);
   const expedientes = expedientesRouter(deps);

@@ -7,11 +7,12 @@ import type { AppDeps } from './app';
 import { HttpError, badRequest, conflict, notFound } from './errors';
 import { bodyOf, parse, text } from './validation';
 import { parseMultipart, ANEXO_EXTENSIONS, type UploadRules, type UploadedFile } from './uploads';
-import { documentRow, ensureWorkflow, fileExpediente } from './expedientes';
+import { activeCatalog, documentRow, ensureWorkflow, fileExpediente } from './expedientes';
 import { requireFiler } from './auth/roles';
 import { STAFF_ROLES, principal, type Principal } from './auth/session';
 import { blockedFor, hit, tooMany } from './auth/throttle';
 import { newVerificationCode } from '../lib/documents';
+import { effectiveLimits, loadSettings } from '../lib/settings';
 import { hmac, randomToken, sameString } from '../lib/secrets';
 import { formatInstant, isValidDay } from '../domain/calendar';
 import { isAccion, isStateRefusal, refusal, roleRefusal, type Accion, type Estado, type Rol } from '../domain/lifecycle';
@@ -20,6 +21,7 @@ import {
   anularUpdate,
   atenderUpdate,
   derivarUpdate,
+  notificarUpdate,
   observarUpdate,
   recibirUpdate,
   subsanarUpdate,
@@ -31,8 +33,9 @@ import {
 const NUMERO = /^\d{5}-\d{4}$/;
 const MB = 1024 * 1024;
 
-function filingRules(deps: AppDeps): UploadRules {
-  const l = deps.config.limits;
+/** The filing's upload rules, with the limits in force (the admin's, else lib/config.ts). */
+async function filingRules(deps: AppDeps): Promise<UploadRules> {
+  const l = await effectiveLimits(deps.db, deps.config);
   return {
     files: {
       principal: { maxCount: 1, maxBytes: () => l.principalBytes, allowed: ['pdf'], label: 'documento principal', requireReadablePdf: true },
@@ -69,8 +72,21 @@ export async function visibleExpediente(ctx: Context, deps: AppDeps, numero: str
   if (!p) throw new HttpError(401, 'NO_AUTENTICADO', 'Inicie sesión para continuar.');
   if (!NUMERO.test(numero)) throw notFound('El expediente no existe.');
   const row = await deps.db('expedientes').where({ numero }).first();
-  if (!row || !canSee(p, row)) throw notFound('El expediente no existe.');
+  if (!row || !canSee(p, row) || !(await inOffice(deps, p, row))) throw notFound('El expediente no existe.');
   return row;
+}
+
+/** Office staff see the cases in their office and those that passed through it; other staff, all. */
+async function inOffice(deps: AppDeps, p: Principal, row: { id: number; unidad: string | null }) {
+  if (p.kind !== 'cuenta' || p.rol !== 'unidad') return true;
+  if (!p.unidad) return false;
+  return row.unidad === p.unidad || !!(await deps.db('historial').where({ expediente_id: row.id, unidad: p.unidad }).first('id'));
+}
+
+/** Who did the case's last action and when: a 409 tells the person who lost a race who won it. */
+async function lastAction(deps: AppDeps, expedienteId: number) {
+  const h = await deps.db('historial').where({ expediente_id: expedienteId }).orderBy('secuencia', 'desc').first('accion', 'actor', 'ocurrido_en');
+  return h ? ` Última acción: ${String(h.accion).toLowerCase()} por ${h.actor} (${formatInstant(new Date(h.ocurrido_en))}).` : '';
 }
 
 function canSee(p: Principal, row: { api_token_id: number | null; cuenta_id: number | null }) {
@@ -84,11 +100,12 @@ function actorOf(p: Principal): Actor {
 }
 
 export async function expedienteDetail(deps: AppDeps, row: Record<string, any>) {
-  const [historial, documentos, destino, tipo] = await Promise.all([
+  const [historial, documentos, destino, tipo, notificaciones] = await Promise.all([
     deps.db('historial').where({ expediente_id: row.id }).orderBy('secuencia'),
     deps.db('documentos').where({ expediente_id: row.id }).orderBy('id'),
     row.destino ? deps.db('unidades').where({ codigo: row.destino }).first('nombre') : undefined,
     deps.db('tipos_documento').where({ codigo: row.tipo_documento }).first('nombre'),
+    deps.db('notificaciones').where({ expediente_id: row.id }).orderBy('id'),
   ]);
   return {
     numero: row.numero,
@@ -134,6 +151,18 @@ export async function expedienteDetail(deps: AppDeps, row: Record<string, any>) 
       documentos: h.documentos,
       ocurridoEn: formatInstant(new Date(h.ocurrido_en)),
     })),
+    // What was deposited in the filer's casilla, and when it was read (acuse de lectura).
+    notificaciones: notificaciones.map((n) => ({
+      id: n.id,
+      tipo: n.documento_tipo as string,
+      numero: n.documento_numero as string,
+      asunto: n.asunto as string,
+      depositadoEn: formatInstant(new Date(n.depositada_en)),
+      leidoEn: n.leida_en ? formatInstant(new Date(n.leida_en)) : null,
+      venceEn: n.vence ? formatInstant(new Date(n.vence)) : null,
+      url: `/api/v1/casilla/${n.id}`,
+      constanciaUrl: n.constancia_sha256 ? `/api/v1/casilla/${n.id}/constancia.pdf` : null,
+    })),
   };
 }
 
@@ -143,15 +172,14 @@ export async function createFiling(ctx: Context, deps: AppDeps) {
   const p = requireFiler(ctx);
   const key = ctx.get('Idempotency-Key') || undefined;
   if (key && !/^[\w.:-]{8,200}$/.test(key)) throw badRequest('La cabecera Idempotency-Key debe tener entre 8 y 200 caracteres (letras, números, . : _ -).');
-  const { fields, files } = await parseMultipart(ctx.req, deps.storage, filingRules(deps));
+  const { fields, files } = await parseMultipart(ctx.req, deps.storage, await filingRules(deps));
   const d = parse(filingSchema, fields);
   const principalFile = files.find((f) => f.field === 'principal');
   if (!principalFile) throw badRequest('Adjunte el documento principal en PDF.', 'principal');
-  const tipo = await deps.db('tipos_documento').where({ codigo: d.tipoDocumento, activo: true }).first();
+  const catalog = await activeCatalog(deps.db, deps.config);
+  const tipo = catalog.tipos.get(d.tipoDocumento);
   if (!tipo) throw badRequest('El tipo de documento no existe.', 'tipoDocumento');
-  if (d.destino && !(await deps.db('unidades').where({ codigo: d.destino, activa: true }).first())) {
-    throw badRequest('El destino no existe.', 'destino');
-  }
+  if (d.destino && !catalog.unidades.has(d.destino)) throw badRequest('El destino no existe.', 'destino');
   if (d.antecedente) {
     const ant = await deps.db('expedientes').where({ numero: d.antecedente }).first();
     if (!ant || !canSee(p, ant)) throw badRequest('El expediente antecedente no existe o no le pertenece.', 'antecedente');
@@ -181,7 +209,7 @@ export async function createFiling(ctx: Context, deps: AppDeps) {
       fechaPresentacion: presentacion,
       recibidoEn: recepcion,
       clave,
-      claveHash: '',
+      claveHash: (numero) => trackingKey(deps, numero, clave),
       codigoVerificacion: newVerificationCode(),
       archivos: files.map((f) => ({ ...f, rol: f.field === 'principal' ? ('PRINCIPAL' as const) : ('ANEXO' as const) })),
       idempotencyKey: key,
@@ -190,8 +218,7 @@ export async function createFiling(ctx: Context, deps: AppDeps) {
     },
     now,
   );
-  if (created) await deps.db('expedientes').where({ id: row.id }).update({ clave_hash: trackingKey(deps, row.numero, clave) });
-  await ensureWorkflow(deps.db, deps.temporal, deps.config, row);
+  await ensureWorkflow(deps.db, deps.temporal, deps.config, row, created ? tipo.plazoAtencionDias : undefined);
   const fresh = created ? { clave_pendiente: clave } : await deps.db('expedientes').where({ id: row.id }).first('clave_pendiente');
   return {
     numero: row.numero,
@@ -213,7 +240,22 @@ const ACTION_JSON: Partial<Record<Accion, z.ZodType>> = {
   recibir: z.object({}).passthrough(),
   anular: z.object({ motivo: z.string().trim().max(1000, 'El motivo no puede tener más de 1000 caracteres.').optional() }).passthrough(),
 };
-const MULTIPART_ACTIONS: readonly Accion[] = ['atender', 'subsanar', 'actualizar'];
+const MULTIPART_ACTIONS: readonly Accion[] = ['atender', 'subsanar', 'actualizar', 'notificar'];
+
+const notificarSchema = z.object({
+  asunto: text('el asunto de la notificación', 3, 500),
+  detalle: z.string().trim().max(4000, 'El detalle no puede tener más de 4000 caracteres.').default(''),
+  tipoDocumento: text('el tipo de documento', 1, 40),
+  numeroDocumento: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().max(60, 'El número de documento no puede tener más de 60 caracteres.').optional()),
+});
+
+/** The notificar form, checked before its files are recorded: a refused form leaves no document behind. */
+async function notificarFields(deps: AppDeps, body: Record<string, unknown>, files: number) {
+  const f = parse(notificarSchema, body);
+  if (!(await deps.db('tipos_documento').where({ codigo: f.tipoDocumento, activo: true }).first('codigo'))) throw badRequest('El tipo de documento no existe.', 'tipoDocumento');
+  if (files === 0) throw badRequest('Adjunte el documento a notificar.', 'documentos');
+  return f;
+}
 
 /** Runs a staff or citizen action as a Workflow Update; the workflow's validator has the last word. */
 export async function runAction(ctx: Context, deps: AppDeps, numero: string, accion: Accion) {
@@ -226,12 +268,13 @@ export async function runAction(ctx: Context, deps: AppDeps, numero: string, acc
   const facts = { numero, estado: exp.estado as Estado, unidad: exp.unidad, recibido: exp.recibido };
   // Fast, friendly refusal from the read model; the workflow's validator still decides races.
   const reason = refusal(accion, facts, actor);
-  if (reason) throw isStateRefusal(reason) ? conflict(reason) : new HttpError(403, 'PROHIBIDO', reason);
+  if (reason) throw isStateRefusal(reason) ? conflict(reason + (await lastAction(deps, exp.id))) : new HttpError(403, 'PROHIBIDO', reason);
 
   let body: Record<string, unknown> = (bodyOf(ctx) as Record<string, unknown>) ?? {};
   let docs: DocRef[] = [];
+  let aviso: z.infer<typeof notificarSchema> | undefined;
   if (MULTIPART_ACTIONS.includes(accion)) {
-    const l = deps.config.limits;
+    const l = await effectiveLimits(deps.db, deps.config);
     const field = accion === 'atender' ? 'respuesta' : 'documentos';
     const rules: UploadRules = {
       files: {
@@ -253,7 +296,8 @@ export async function runAction(ctx: Context, deps: AppDeps, numero: string, acc
     if (accion === 'subsanar' && uploaded.length === 0 && !String(body.nota ?? '').trim()) {
       throw badRequest('Adjunte los documentos o describa cómo subsana las observaciones.', 'nota');
     }
-    const rol = { atender: 'RESPUESTA', subsanar: 'SUBSANACION', actualizar: 'ANEXO' }[accion as 'atender'];
+    if (accion === 'notificar') aviso = await notificarFields(deps, body, uploaded.length);
+    const rol = { atender: 'RESPUESTA', subsanar: 'SUBSANACION', actualizar: 'ANEXO', notificar: 'NOTIFICACION' }[accion as 'atender'];
     if (uploaded.length) {
       const now = deps.clock.now();
       const cuentaId = p.kind === 'cuenta' ? p.cuentaId : null;
@@ -289,6 +333,11 @@ export async function runAction(ctx: Context, deps: AppDeps, numero: string, acc
     case 'atender': {
       const comentario = parse(z.object({ comentario: text('el comentario', 3, 4000) }), body).comentario;
       result = await handle.executeUpdate(atenderUpdate, { args: [{ actor, comentario, documentos: docs }] });
+      break;
+    }
+    case 'notificar': {
+      const { asunto, detalle, tipoDocumento, numeroDocumento } = aviso!;
+      result = await handle.executeUpdate(notificarUpdate, { args: [{ actor, asunto, detalle, tipoDocumento, numeroDocumento: numeroDocumento ?? null, documentos: docs }] });
       break;
     }
     case 'subsanar': {
@@ -334,6 +383,11 @@ export async function listExpedientes(ctx: Context, deps: AppDeps, query: unknow
   const q = deps.db('expedientes').select('id', 'numero', 'estado', 'tipo_documento', 'asunto', 'unidad', 'presentado_en', 'fecha_presentacion', 'vence_en', 'vencido', 'remitente');
   if (p.kind === 'sistema') q.where({ api_token_id: p.tokenId });
   else if (p.rol === 'ciudadano') q.where({ cuenta_id: p.cuentaId });
+  else if (p.rol === 'unidad') {
+    // An office lists the cases in it and those that passed through it (see inOffice).
+    if (!p.unidad) q.whereRaw('false');
+    else q.where((w) => w.where('unidad', p.unidad!).orWhereIn('id', deps.db('historial').select('expediente_id').where('unidad', p.unidad!)));
+  }
   if (f.desde) q.where('fecha_presentacion', '>=', f.desde);
   if (f.hasta) q.where('fecha_presentacion', '<=', f.hasta);
   if (f.numero) q.where('numero', 'like', `%${f.numero.replace(/[%_\\]/g, '')}%`);
@@ -400,7 +454,19 @@ export async function consultaExpediente(deps: AppDeps, ip: string, input: unkno
 }
 
 
-async function streamStored(ctx: Context, deps: AppDeps, sha256: string, nombre: string, mime: string, download: boolean) {
+/** What a constancia's code certifies: which document was deposited, when, with which files. */
+export function certifiedNotification(n: { documento: string; asunto: string; dependencia: string; depositadaEn: string; vence: string | null; archivos: { nombre: string; sha256: string }[] }) {
+  return {
+    documento: n.documento,
+    asunto: n.asunto,
+    dependencia: n.dependencia,
+    depositadaEn: formatInstant(new Date(n.depositadaEn)),
+    venceEn: n.vence ? formatInstant(new Date(n.vence)) : null,
+    archivos: n.archivos,
+  };
+}
+
+export async function streamStored(ctx: Context, deps: AppDeps, sha256: string, nombre: string, mime: string, download: boolean) {
   ctx.type = mime;
   ctx.set('Content-Disposition', `${download ? 'attachment' : 'inline'}; filename*=UTF-8''${encodeURIComponent(nombre)}`);
   ctx.set('X-Content-Type-Options', 'nosniff');
@@ -461,7 +527,7 @@ export function expedientesRouter(deps: AppDeps) {
       deps.db('tipos_documento').where({ activo: true }).orderBy('nombre').select('codigo', 'nombre'),
       deps.db('unidades').where({ activa: true }).orderBy('nombre').select('codigo', 'nombre'),
     ]);
-    const l = deps.config.limits;
+    const [l, { horario }] = await Promise.all([effectiveLimits(deps.db, deps.config), loadSettings(deps.db, deps.config)]);
     ctx.body = {
       tiposDocumento: tipos,
       destinos: unidades,
@@ -472,7 +538,7 @@ export function expedientesRouter(deps: AppDeps) {
         anexos: l.maxAnexos,
         extensionesAnexo: ANEXO_EXTENSIONS,
       },
-      horario: { dias: 'lunes a viernes', inicio: deps.config.calendar.opens, fin: deps.config.calendar.closes, zonaHoraria: 'America/Lima' },
+      horario: { dias: 'lunes a viernes', inicio: horario.inicio, fin: horario.fin, zonaHoraria: 'America/Lima' },
     };
   });
 
@@ -504,6 +570,7 @@ export function expedientesRouter(deps: AppDeps) {
       asunto: exp.asunto,
       emitidoEn: formatInstant(new Date(v.emitido_en)),
       sha256: v.sha256,
+      ...(v.detalle?.notificacion ? { notificacion: certifiedNotification(v.detalle.notificacion) } : {}),
     };
   });
 

@@ -8,9 +8,11 @@ import { join } from 'node:path';
 import { filing } from './filing';
 import { uploads } from './uploads';
 import { cargo, constancias } from './render';
+import { casilla } from './casilla';
+import { trays } from './trays';
 import { fmt, targetText, valueText, verdict, type Figure } from './lib';
 
-const BENCHES: Record<string, () => Promise<Figure[]>> = { filing, uploads, cargo, constancias };
+const BENCHES: Record<string, () => Promise<Figure[]>> = { filing, uploads, cargo, constancias, trays, casilla };
 
 const asked = process.argv.slice(2);
 const unknown = asked.filter((n) => !Object.hasOwn(BENCHES, n));

@@ -24,7 +24,7 @@ export const FINAL_STATES: readonly Estado[] = ['ATENDIDO', 'ANULADO', 'ARCHIVAD
 
 export type Rol = 'ciudadano' | 'sistema' | 'mesa_partes' | 'unidad' | 'supervisor' | 'admin';
 
-export const ACCIONES = ['actualizar', 'anular', 'subsanar', 'observar', 'derivar', 'recibir', 'atender'] as const;
+export const ACCIONES = ['actualizar', 'anular', 'subsanar', 'observar', 'derivar', 'recibir', 'atender', 'notificar'] as const;
 export type Accion = (typeof ACCIONES)[number];
 
 /** What the case looks like to the rules: its state, its office and whether the office took it. */
@@ -50,6 +50,8 @@ const RULES: Record<Accion, { estados: readonly Estado[]; roles: readonly Rol[];
   derivar: { estados: ['PENDIENTE_VALIDACION', 'DERIVADO'], roles: ['mesa_partes', 'unidad', 'supervisor'], verbo: 'derivar' },
   recibir: { estados: ['DERIVADO'], roles: ['unidad', 'supervisor'], verbo: 'recibir' },
   atender: { estados: ['DERIVADO'], roles: ['unidad', 'supervisor'], verbo: 'atender' },
+  // A notification with documents to the filer's casilla, while the case is open.
+  notificar: { estados: ['PENDIENTE_VALIDACION', 'OBSERVADO', 'DERIVADO'], roles: ['mesa_partes', 'unidad', 'supervisor'], verbo: 'notificar' },
 };
 
 export function isAccion(x: string): x is Accion {
@@ -77,14 +79,15 @@ export function refusal(accion: Accion, c: CaseFacts, who?: Who): string | null 
   if (!who) return null;
   const byRole = roleRefusal(accion, who);
   if (byRole) return byRole;
-  // Mesa de partes works the cases still in reception; offices, the cases in their office.
+  // Mesa de partes works the cases still in reception; offices, the cases in their office. A case
+  // that moved on (a colleague acted first) is a conflict with its state: 409, as a state refusal.
   if (who.rol === 'mesa_partes' && c.estado !== 'PENDIENTE_VALIDACION') {
-    return `El expediente ${c.numero} ya no está en mesa de partes.`;
+    return `No se puede ${rule.verbo} el expediente ${c.numero}: ya no está en mesa de partes.`;
   }
   if (who.rol === 'unidad') {
     if (c.estado !== 'DERIVADO' || c.unidad !== who.unidad) return `El expediente ${c.numero} no está en su unidad orgánica.`;
-    if (accion === 'recibir' && c.recibido) return `El expediente ${c.numero} ya fue recibido.`;
-    if ((accion === 'atender' || accion === 'derivar' || accion === 'observar') && !c.recibido) {
+    if (accion === 'recibir' && c.recibido) return `No se puede recibir el expediente ${c.numero}: ya fue recibido.`;
+    if ((accion === 'atender' || accion === 'derivar' || accion === 'observar' || accion === 'notificar') && !c.recibido) {
       return `Primero reciba el expediente ${c.numero}.`;
     }
   }

@@ -102,6 +102,9 @@ export function loadConfig(env: Env = process.env) {
     chromiumPath: r.optional('PUPPETEER_EXECUTABLE_PATH'),
     // Renders at a time in one Chromium; more queue. About one per core.
     pdfConcurrency: r.int('PDF_CONCURRENCIA', 2, 1, 32),
+    // Scheduling priority (nice) of the worker process and the Chromium it starts: where web and
+    // worker share CPUs, a person filing is answered first and cargos are printed right after.
+    workerNice: r.int('WORKER_PRIORIDAD', 10, 0, 19),
     identity: {
       url: r.url('IDENTIDAD_API_URL', undefined, ['http:', 'https:']),
       token: r.optional('IDENTIDAD_API_TOKEN'),
@@ -136,6 +139,8 @@ export function loadConfig(env: Env = process.env) {
       subsanacion: r.int('PLAZO_SUBSANACION_DIAS', 2, 1, 365),
       atencion: r.int('PLAZO_ATENCION_DIAS', 30, 1, 365),
     },
+    // The supervisor's dashboard lists active cases with no action for this many días hábiles.
+    supervision: { diasSinAccion: r.int('SUPERVISION_DIAS_SIN_ACCION', 5, 1, 365) },
     limits: {
       principalBytes: r.int('LIMITE_PRINCIPAL_MB', 20, 1, 2048) * mb,
       firstAnexoBytes: r.int('LIMITE_PRIMER_ANEXO_MB', 30, 1, 2048) * mb,
@@ -143,6 +148,8 @@ export function loadConfig(env: Env = process.env) {
       maxAnexos: r.int('LIMITE_ANEXOS', 5, 0, 50),
       jsonBytes: r.int('LIMITE_JSON_KB', 256, 1, 10240) * 1024,
     },
+    // How long a process keeps the admin's settings (hours, limits) before reading them again.
+    settingsCacheMs: r.int('AJUSTES_CACHE_SEGUNDOS', 5, 0, 300) * 1000,
   };
   if (config.calendar.opens >= config.calendar.closes) {
     throw new ConfigError('Configuración inválida: HORARIO_INICIO debe ser anterior a HORARIO_FIN');

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { log, root, runInherit, startPrivateStack } from './setup.mjs';
 
-const ALL = ['filing', 'uploads', 'cargo', 'constancias'];
+const ALL = ['filing', 'uploads', 'cargo', 'constancias', 'trays', 'casilla'];
 const names = process.argv.slice(2);
 const unknown = names.filter((n) => !ALL.includes(n));
 if (unknown.length) {
@@ -14,8 +14,8 @@ if (unknown.length) {
 }
 const selected = names.length ? names : ALL;
 // The rendering benchmarks need only Chromium; the others need the servers too.
-const needsServers = selected.some((n) => n === 'filing' || n === 'uploads');
-const needsBundle = selected.includes('filing');
+const needsServers = selected.some((n) => n === 'filing' || n === 'uploads' || n === 'trays' || n === 'casilla');
+const needsBundle = selected.includes('filing') || selected.includes('casilla');
 
 const started = Date.now();
 let code = 1;
@@ -35,7 +35,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 try {
   stack = await startPrivateStack({ prefix: 'bench', servers: needsServers, bundle: needsBundle });
   log(`servicios listos en ${((Date.now() - started) / 1000).toFixed(1)} s; benchmarks: ${selected.join(', ')}`);
-  code = await runInherit(process.execPath, ['--import', 'tsx', join(root, 'bench', 'run.ts'), ...selected], { ...process.env, ...stack.env });
+  code = await runInherit(process.execPath, [...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', join(root, 'bench', 'run.ts'), ...selected], { ...process.env, ...stack.env });
 } catch (err) {
   console.error(`[bench] ${err.stack ?? err}`);
   code = 1;

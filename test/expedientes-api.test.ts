@@ -101,7 +101,7 @@ test('observar → subsanar → derivar → recibir → atender, each an update;
 
   t.is((await mesa.post(`${path}/derivar`, { unidad: 'OAJ', proveido: 'Para su opinión legal' })).status, 200);
   const mesaAgain = await mesa.post(`${path}/derivar`, { unidad: 'OA', proveido: 'Otra' });
-  t.is(mesaAgain.status, 403);
+  t.is(mesaAgain.status, 409);
   t.regex(mesaAgain.body.error.message, /ya no está en mesa de partes/);
 
   const tooSoon = await actionMultipart(base, unidad, numero, 'atender', { comentario: 'Respuesta' }, [{ field: 'respuesta', name: 'r.pdf', data: await makePdf(1) }]);

@@ -3,7 +3,7 @@
 // browser files a document through the form. Set SCREENSHOTS_DIR to keep screenshots of each page.
 import anyTest, { type TestFn } from 'ava';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Page as BrowserPage } from 'puppeteer-core';
@@ -151,11 +151,12 @@ test('the filing form shows the catalogues, the limits and the business-hours no
 test('the form posted without JavaScript files the expediente once and redirects to the cargo', async (t) => {
   const { stack, ciudadano } = t.context;
   const idem = crypto.randomUUID();
-  const send = async (withPrincipal = true, headers: Record<string, string> = { 'x-csrf-token': ciudadano.csrf }) => {
+  // As a browser without JavaScript sends it: no header, the token as the form's first field.
+  const send = async (withPrincipal = true, csrf = ciudadano.csrf, pdf?: Uint8Array) => {
     const form = new FormData();
-    for (const [k, v] of Object.entries({ tipoDocumento: 'CARTA', numeroDocumento: '', asunto: 'Carta sin JavaScript', contenido: '', antecedente: '', destino: 'OAJ', folios: '', aceptaPrivacidad: 'on', _csrf: ciudadano.csrf })) form.append(k, v);
-    if (withPrincipal) form.append('principal', new Blob([(await makePdf(3)) as Uint8Array<ArrayBuffer>], { type: 'application/pdf' }), 'carta.pdf');
-    const res = await fetch(`${stack.base}/expedientes/nuevo?idem=${idem}`, { method: 'POST', redirect: 'manual', headers: { accept: 'text/html', cookie: ciudadano.cookie, ...headers }, body: form });
+    for (const [k, v] of Object.entries({ _csrf: csrf, tipoDocumento: 'CARTA', numeroDocumento: '', asunto: 'Carta sin JavaScript', contenido: '', antecedente: '', destino: 'OAJ', folios: '', aceptaPrivacidad: 'on' })) form.append(k, v);
+    if (withPrincipal) form.append('principal', new Blob([(pdf ?? (await makePdf(3))) as Uint8Array<ArrayBuffer>], { type: 'application/pdf' }), 'carta.pdf');
+    const res = await fetch(`${stack.base}/expedientes/nuevo?idem=${idem}`, { method: 'POST', redirect: 'manual', headers: { accept: 'text/html', cookie: ciudadano.cookie }, body: form });
     return { status: res.status, location: res.headers.get('location'), html: await res.text() };
   };
   const first = await send();
@@ -179,9 +180,31 @@ test('the form posted without JavaScript files the expediente once and redirects
   t.regex(bad.html, /href="#f-principal"/);
   t.regex(bad.html, /Vuelva a completar el formulario y a elegir los archivos/);
 
-  // The multipart body is read after the CSRF check: without the header the post is refused.
-  const noToken = await send(true, {});
-  t.is(noToken.status, 403);
+  // A wrong token is refused before any file is stored.
+  const never = await makePdf(3, 'Una carta que nunca debe guardarse');
+  const forged = await send(true, 'x'.repeat(32), never);
+  t.is(forged.status, 403);
+  t.regex(forged.html, /La sesión del formulario caducó/);
+  const key = createHash('sha256').update(never).digest('hex');
+  t.false((await readdir(stack.storageDir, { recursive: true })).some((f) => f.endsWith(key)));
+  t.deepEqual(await readdir(join(stack.storageDir, 'tmp')), []);
+  t.is((await stack.db('expedientes').where({ asunto: 'Carta sin JavaScript' })).length, 1);
+});
+
+test('an office answers from the page without JavaScript: the multipart form carries its token first', async (t) => {
+  const { stack, ciudadano, mesa, unidad } = t.context;
+  const { body } = await fileMultipart(stack.base, ciudadano, { asunto: `Respuesta sin JavaScript ${uid()}` });
+  const numero = body.numero as string;
+  t.is((await mesa.post(`/api/v1/expedientes/${numero}/derivar`, { unidad: 'OAJ', proveido: 'Atender' })).status, 200);
+  t.is((await unidad.post(`/api/v1/expedientes/${numero}/recibir`, {})).status, 200);
+  const form = new FormData();
+  form.append('_csrf', unidad.csrf);
+  form.append('comentario', 'Se adjunta la respuesta');
+  form.append('respuesta', new Blob([(await makePdf(2, 'Respuesta')) as Uint8Array<ArrayBuffer>], { type: 'application/pdf' }), 'respuesta.pdf');
+  const res = await fetch(`${stack.base}/expedientes/${numero}/atender`, { method: 'POST', redirect: 'manual', headers: { accept: 'text/html', cookie: unidad.cookie }, body: form });
+  t.is(res.status, 303, await res.text());
+  t.is(res.headers.get('location'), `/expedientes/${numero}?ok=atender`);
+  t.is((await stack.db('expedientes').where({ numero }).first()).estado, 'ATENDIDO');
 });
 
 test('the cargo page shows the number, the dates and the PDF links to the filer; another citizen gets 404', async (t) => {

@@ -11,12 +11,13 @@ import type { AppDeps } from '../api/app';
 import type { Views } from './render';
 import { badRequest, notFound } from '../api/errors';
 import { parse, text } from '../api/validation';
-import { createFiling, expedienteDetail, listExpedientes, runAction, visibleExpediente, consultaExpediente } from '../api/routes-expedientes';
+import { certifiedNotification, createFiling, expedienteDetail, listExpedientes, runAction, visibleExpediente, consultaExpediente } from '../api/routes-expedientes';
 import { ANEXO_EXTENSIONS } from '../api/uploads';
 import { blockedFor, hit, tooMany } from '../api/auth/throttle';
 import { principal } from '../api/auth/session';
 import { hmac, sameString } from '../lib/secrets';
 import { formatInstant } from '../domain/calendar';
+import { effectiveLimits, loadSettings } from '../lib/settings';
 import { ACCIONES, ESTADOS, ESTADO_LABEL, FINAL_STATES, isAccion, refusal, type Accion } from '../domain/lifecycle';
 import { attempt, failed, formOf, keep, pageUser, problem, seeOther, type Body } from './pages-cuentas';
 
@@ -40,6 +41,7 @@ const OK_MENSAJE: Record<Accion, string> = {
   derivar: 'El expediente fue derivado.',
   recibir: 'Usted recibió el expediente en su unidad.',
   atender: 'El expediente fue atendido. La respuesta se envió al administrado.',
+  notificar: 'Se depositó la notificación en la casilla electrónica del administrado.',
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -54,8 +56,9 @@ export function expedientesPageRouter(deps: AppDeps, views: Views) {
     return new Map(rows.map((x) => [x.codigo, x.nombre]));
   }
 
-  function limites() {
-    const l = deps.config.limits;
+  /** The upload limits in force (the admin's, else lib/config.ts), as the forms show them. */
+  async function limites() {
+    const l = await effectiveLimits(deps.db, deps.config);
     return {
       principalMB: l.principalBytes / MB,
       primerAnexoMB: l.firstAnexoBytes / MB,
@@ -69,7 +72,10 @@ export function expedientesPageRouter(deps: AppDeps, views: Views) {
     };
   }
 
-  const horario = () => ({ inicio: deps.config.calendar.opens, fin: deps.config.calendar.closes });
+  const horario = async () => {
+    const { horario: h } = await loadSettings(deps.db, deps.config);
+    return { inicio: h.inicio, fin: h.fin };
+  };
 
   // ---------- lists: Mis trámites (citizen) and Expedientes (staff) ----------
   const FILTROS = ['desde', 'hasta', 'numero', 'asunto', 'estado', 'unidad'] as const;
@@ -127,8 +133,8 @@ export function expedientesPageRouter(deps: AppDeps, views: Views) {
       titulo: 'Presentar documento',
       tipos,
       unidades,
-      limites: limites(),
-      horario: horario(),
+      limites: await limites(),
+      horario: await horario(),
       ahora: { presentacion: ahora.presentacion, recepcion: formatInstant(ahora.recepcion) },
       idem,
       accion: `/expedientes/nuevo?idem=${idem}`,
@@ -176,7 +182,7 @@ export function expedientesPageRouter(deps: AppDeps, views: Views) {
     const p = pageUser(ctx);
     if (!p) return;
     const row = await visibleExpediente(ctx, deps, numero);
-    const [exp, unidades] = await Promise.all([expedienteDetail(deps, row), unidadesActivas()]);
+    const [exp, unidades, tipos] = await Promise.all([expedienteDetail(deps, row), unidadesActivas(), tiposActivos()]);
     const unidadNombre = new Map(unidades.map((u: { codigo: string; nombre: string }) => [u.codigo, u.nombre]));
     const facts = { numero: exp.numero, estado: exp.estado, unidad: exp.unidad, recibido: exp.recibido };
     const who = { rol: p.rol, unidad: p.unidad };
@@ -200,7 +206,8 @@ export function expedientesPageRouter(deps: AppDeps, views: Views) {
       hayAcciones: Object.values(puede).some(Boolean),
       observacion: observacion ? { motivo: observacion.nota, en: observacion.ocurridoEn, venceEn: exp.venceEn } : undefined,
       destinos: unidades.filter((u: { codigo: string }) => u.codigo !== exp.unidad),
-      limites: limites(),
+      tipos,
+      limites: await limites(),
       plazoSubsanacion: deps.config.plazos.subsanacion,
       mostrarPlazo: !!exp.venceEn && !FINAL_STATES.includes(exp.estado),
       aviso: ok && isAccion(ok) && !data.alerta ? OK_MENSAJE[ok] : undefined,
@@ -283,7 +290,7 @@ export function expedientesPageRouter(deps: AppDeps, views: Views) {
       ctx.status = 404;
       return views.render(ctx, 'verificacion', { titulo, valores: { codigo }, alerta: 'No existe un documento con ese código.', noExiste: true });
     }
-    const detalle = (v.detalle ?? {}) as { documento?: string };
+    const detalle = (v.detalle ?? {}) as { documento?: string; notificacion?: Parameters<typeof certifiedNotification>[0] };
     views.render(ctx, 'verificacion', {
       titulo: `Verificación ${codigo}`,
       valores: { codigo },
@@ -295,6 +302,7 @@ export function expedientesPageRouter(deps: AppDeps, views: Views) {
         fechaPresentacion: v.fecha_presentacion,
         emitidoEn: formatInstant(new Date(v.emitido_en)),
         sha256: v.sha256,
+        notificacion: detalle.notificacion ? certifiedNotification(detalle.notificacion) : undefined,
       },
     });
   }

@@ -51,6 +51,7 @@ export const ACCION_LABEL: Record<string, string> = {
   ANULAR: 'Anulado',
   ACTUALIZAR: 'Actualizado',
   ARCHIVAR: 'Archivado',
+  NOTIFICAR: 'Notificado',
 };
 
 export const ROL_DOCUMENTO_LABEL: Record<string, string> = {
@@ -59,6 +60,7 @@ export const ROL_DOCUMENTO_LABEL: Record<string, string> = {
   SUBSANACION: 'Subsanación',
   RESPUESTA: 'Respuesta',
   CARGO: 'Cargo',
+  NOTIFICACION: 'Notificación',
 };
 
 /** What the layout shows about the person who is logged in (nothing for anonymous visitors). */
@@ -73,7 +75,7 @@ export function usuarioDe(ctx: Context) {
     esCiudadano: p.rol === 'ciudadano',
     esAdmin: p.rol === 'admin',
     esSupervisor: p.rol === 'supervisor' || p.rol === 'admin',
-    /** Set by the casilla middleware (web/pages-casilla.ts) before pages render. */
+    /** Set by unreadBadge (web/pages-casilla.ts) before pages render. */
     casillaNoLeidas: (ctx.state as { casillaNoLeidas?: number }).casillaNoLeidas ?? 0,
   };
 }

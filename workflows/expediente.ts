@@ -4,6 +4,7 @@ import {
   ParentClosePolicy,
   allHandlersFinished,
   condition,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -11,6 +12,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
+import type { DepositInput } from '../activities/casilla';
 import { FINAL_STATES, isStateRefusal, refusal, type Accion, type Estado } from '../domain/lifecycle';
 import {
   FORBIDDEN,
@@ -22,6 +24,7 @@ import {
   correoWorkflowId,
   derivarUpdate,
   estadoQuery,
+  notificarUpdate,
   observarUpdate,
   recibirUpdate,
   searchAttributes,
@@ -73,6 +76,22 @@ export async function expedienteWorkflow(input: ExpedienteInput): Promise<Estado
     }
   }
 
+  // Casilla electrónica: the deposit is part of the action; its constancia and the alert mail
+  // follow in the background, so a slow or crashed Chromium delays them, never the action.
+  const entregas: Promise<void>[] = [];
+  async function depositar(n: Omit<DepositInput, 'numero' | 'emitidoEn'>) {
+    const d = await acts.depositNotification({ ...n, numero: s.numero, emitidoEn: new Date().toISOString() });
+    if (d) {
+      entregas.push(
+        (async () => {
+          const c = await acts.emitConstancia({ id: d.id });
+          await mail(c.correoId, c.maxRetrySeconds);
+        })(),
+      );
+    }
+    return d;
+  }
+
   // State changes happen synchronously, before any await, so a concurrent update's validator
   // already sees them and is refused instead of acting on a stale state.
   async function transition(
@@ -117,6 +136,11 @@ export async function expedienteWorkflow(input: ExpedienteInput): Promise<Estado
     throw ApplicationFailure.create({ type: stateReason ? REFUSED : FORBIDDEN, message: reason + last, nonRetryable: true });
   };
 
+  // The filing is the case's first step, taken before any handler exists: an action that came in
+  // the very first workflow task (the worker was down at filing time) then follows it instead of
+  // being overwritten by it.
+  const presentado = patched('presentar-antes-que-acciones') ? transition('PRESENTAR', SISTEMA, 'PENDIENTE_VALIDACION') : null;
+
   setHandler(estadoQuery, view);
   setHandler(calendarioSignal, () => {
     calendarChanged = true;
@@ -133,6 +157,23 @@ export async function expedienteWorkflow(input: ExpedienteInput): Promise<Estado
       // The office's plazo stops while the citizen corrects (TUO 27444 art. 136.3).
       const consumed = await acts.businessDaysElapsed({ desde: oficina.desde, hasta: depositadoEn });
       oficina.dias = Math.max(1, oficina.dias - consumed);
+      if (patched('casilla')) {
+        const obs = observacion;
+        const d = await depositar({
+          evento: `observacion:${s.numero}:${v.secuencia}`,
+          tipo: 'OBSERVACION',
+          actor,
+          detalle: motivo,
+          documentos: [],
+          plazo: { dias: input.plazos.subsanacion, descripcion: 'Subsanación de observaciones' },
+        });
+        // The subsanación plazo runs from the deposit in the casilla (Ley 31736), not the click.
+        if (d && observacion === obs) {
+          obs.depositadoEn = d.depositadaEn;
+          plazoDirty = true;
+        }
+        return view();
+      }
       const plazo = await acts.computePlazo({ desde: depositadoEn, dias: input.plazos.subsanacion });
       const n = await acts.notifyCiudadano({
         numero: s.numero,
@@ -189,6 +230,10 @@ export async function expedienteWorkflow(input: ExpedienteInput): Promise<Estado
     atenderUpdate,
     async ({ actor, comentario, documentos }) => {
       const v = await transition('ATENDER', actor, 'ATENDIDO', { nota: comentario, documentos });
+      if (patched('casilla')) {
+        await depositar({ evento: `atencion:${s.numero}:${v.secuencia}`, tipo: 'ATENCION', actor, detalle: comentario, documentos });
+        return view();
+      }
       const n = await acts.notifyCiudadano({
         numero: s.numero,
         evento: `atencion:${s.numero}:${v.secuencia}`,
@@ -202,8 +247,19 @@ export async function expedienteWorkflow(input: ExpedienteInput): Promise<Estado
     { validator: ({ actor }) => check('atender', actor) },
   );
 
+  setHandler(
+    notificarUpdate,
+    async ({ actor, asunto, detalle, tipoDocumento, numeroDocumento, documentos }) => {
+      const v = await transition('NOTIFICAR', actor, s.estado, { nota: asunto, documentos });
+      await depositar({ evento: `notificacion:${s.numero}:${v.secuencia}`, tipo: 'NOTIFICACION', actor, asunto, detalle, tipoDocumento, numeroDocumento, documentos });
+      return view();
+    },
+    { validator: ({ actor }) => check('notificar', actor) },
+  );
+
   upsertSearchAttributes([{ key: searchAttributes.vencido, value: false }]);
-  await transition('PRESENTAR', { usuario: 'sistema', rol: 'supervisor' }, 'PENDIENTE_VALIDACION');
+  if (presentado) await presentado;
+  else await transition('PRESENTAR', { usuario: 'sistema', rol: 'supervisor' }, 'PENDIENTE_VALIDACION');
   // The cargo is printed alongside the lifecycle: a slow or absent Chromium delays it, not the case.
   const cargoIssued = (async () => {
     const cargo = await acts.emitCargo({ numero: s.numero });
@@ -261,6 +317,16 @@ export async function expedienteWorkflow(input: ExpedienteInput): Promise<Estado
       const v = await transition('ARCHIVAR', SISTEMA, 'ARCHIVADO', {
         nota: 'Vencido el plazo de subsanación sin respuesta: se tiene por no presentado (TUO Ley 27444, art. 136).',
       });
+      if (patched('casilla')) {
+        await depositar({
+          evento: `archivo:${s.numero}:${v.secuencia}`,
+          tipo: 'ARCHIVO',
+          actor: SISTEMA,
+          detalle: 'Venció el plazo de subsanación sin que se subsanaran las observaciones: se tiene por no presentado (TUO Ley 27444, art. 136).',
+          documentos: [],
+        });
+        continue;
+      }
       const n = await acts.notifyCiudadano({
         numero: s.numero,
         evento: `archivo:${s.numero}:${v.secuencia}`,
@@ -279,5 +345,7 @@ export async function expedienteWorkflow(input: ExpedienteInput): Promise<Estado
   }
   await cargoIssued;
   await condition(allHandlersFinished);
+  // After the handlers: a deposit made by the last action has queued its constancia by now.
+  await Promise.all(entregas);
   return view();
 }
