@@ -6,9 +6,10 @@ import anyTest, { type TestFn } from 'ava';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer, { type Page as BrowserPage } from 'puppeteer-core';
-import { startStack, required, uid, TEST_PASSWORD } from './helpers/stack';
+import type { Page as BrowserPage } from 'puppeteer-core';
+import { startStack, uid } from './helpers/stack';
 import { extraAccount, fileMultipart, loginAs, makePdf, type Client } from './helpers/http';
+import { openBrowser } from './helpers/browser';
 import { until } from './helpers/wait';
 import { estadoQuery, workflowIdFor } from '../workflows/definitions';
 
@@ -191,23 +192,7 @@ test('in a browser: derivar → recibir → atender from the trays', async (t) =
   const dir = await mkdtemp(join(tmpdir(), 'mpv-trays-'));
   const respuestaPath = join(dir, 'respuesta.pdf');
   await writeFile(respuestaPath, await makePdf(1, 'Respuesta de Asesoría Jurídica'));
-  const browser = await puppeteer.launch({
-    executablePath: required('PUPPETEER_EXECUTABLE_PATH'),
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  const errors: string[] = [];
-  async function session(usuario: string, volver: string) {
-    const ctx = await browser.createBrowserContext();
-    const p = await ctx.newPage();
-    await p.setViewport({ width: 1280, height: 900 });
-    p.on('pageerror', (e) => errors.push(`${usuario}: ${String(e)}`));
-    await p.goto(`${base}/ingresar?volver=${encodeURIComponent(volver)}`);
-    await p.type('#f-usuario', usuario);
-    await p.type('#f-password', TEST_PASSWORD);
-    await Promise.all([p.waitForNavigation(), p.click('main form button[type="submit"]')]);
-    return p;
-  }
+  const { browser, errors, session } = await openBrowser(base);
   const rowLink = (n: string) => `table.bandeja a[href="/expedientes/${n}"]`;
   const text = (p: BrowserPage) => p.$eval('main', (e) => e.textContent ?? '');
   try {

@@ -8,9 +8,10 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer, { type Page as BrowserPage } from 'puppeteer-core';
-import { startStack, required, uid, TEST_PASSWORD } from './helpers/stack';
+import type { Page as BrowserPage } from 'puppeteer-core';
+import { startStack, uid } from './helpers/stack';
 import { actionMultipart, fileMultipart, loginAs, makePdf, type Client } from './helpers/http';
+import { openBrowser } from './helpers/browser';
 import { until } from './helpers/wait';
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
@@ -130,24 +131,10 @@ test('in a browser: staff notify through the form; the citizen reads the notific
   await writeFile(oficio, await makePdf(2, 'Oficio de requerimiento'));
   const r = await fileMultipart(base, t.context.ciudadano, { asunto: 'Trámite leído en el navegador' });
   const numero = r.body.numero as string;
-  const browser = await puppeteer.launch({
-    executablePath: required('PUPPETEER_EXECUTABLE_PATH'),
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  const errors: string[] = [];
   const downloads = join(dir, 'descargas');
-  async function session(usuario: string, volver: string) {
-    const ctx = await browser.createBrowserContext({ downloadBehavior: { policy: 'allow', downloadPath: downloads } });
-    const p = await ctx.newPage();
-    await p.setViewport({ width: 1280, height: 900 });
-    p.on('pageerror', (e) => errors.push(`${usuario}: ${String(e)}`));
-    await p.goto(`${base}/ingresar?volver=${encodeURIComponent(volver)}`);
-    await p.type('#f-usuario', usuario);
-    await p.type('#f-password', TEST_PASSWORD);
-    await Promise.all([p.waitForNavigation(), p.click('main form button[type="submit"]')]);
-    return p;
-  }
+  const walk = await openBrowser(base);
+  const { browser, errors } = walk;
+  const session = (usuario: string, volver: string) => walk.session(usuario, volver, { downloadPath: downloads });
   try {
     // Mesa de partes notifies with the form (multipart through acciones.js).
     const mesa = await session('mesa@demo.gob.pe', `/expedientes/${numero}`);

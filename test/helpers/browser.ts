@@ -1,0 +1,38 @@
+// Headless Chromium for the page walks: one browser, a fresh context (cookies, downloads) per
+// person, logged in through the login form, and every page error collected for the test to check.
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { required, TEST_PASSWORD } from './stack';
+
+export interface Walk {
+  browser: Browser;
+  /** Uncaught errors of every page opened by `session`, as `usuario: error`. */
+  errors: string[];
+  /** A new context logged in as `usuario`, on the page `volver` after login. */
+  session(usuario: string, volver: string, opts?: { downloadPath?: string }): Promise<Page>;
+  close(): Promise<void>;
+}
+
+export async function openBrowser(base: string): Promise<Walk> {
+  const browser = await puppeteer.launch({
+    executablePath: required('PUPPETEER_EXECUTABLE_PATH'),
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const errors: string[] = [];
+  return {
+    browser,
+    errors,
+    async session(usuario, volver, opts = {}) {
+      const ctx = await browser.createBrowserContext(opts.downloadPath ? { downloadBehavior: { policy: 'allow', downloadPath: opts.downloadPath } } : {});
+      const p = await ctx.newPage();
+      await p.setViewport({ width: 1280, height: 900 });
+      p.on('pageerror', (e) => errors.push(`${usuario}: ${String(e)}`));
+      await p.goto(`${base}/ingresar?volver=${encodeURIComponent(volver)}`);
+      await p.type('#f-usuario', usuario);
+      await p.type('#f-password', TEST_PASSWORD);
+      await Promise.all([p.waitForNavigation(), p.click('main form button[type="submit"]')]);
+      return p;
+    },
+    close: () => browser.close(),
+  };
+}
