@@ -384,7 +384,9 @@ test(`exports stop at ${EXPORT_MAX_FILAS} rows and say so`, async (t) => {
   t.true(top.some((l) => l.includes(`Se exportaron solo las primeras ${EXPORT_MAX_FILAS.toLocaleString('es-PE')} filas`)));
 });
 
-test('the supervisor dashboard counts by state and office, lists overdue and idle cases with their Temporal links', async (t) => {
+// Serial: it compares the dashboard's counts with the database, which the other tests of this file
+// would change in between.
+test.serial('the supervisor dashboard counts by state and office, lists overdue and idle cases with their Temporal links', async (t) => {
   const { supervisor, mesa, unidad, ciudadano, db, config } = t.context;
   const tag = `Tablero ${uid()}`;
   const vencido = await file(t, `${tag} vencido`);
