@@ -7,6 +7,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { limaDay } from '../domain/calendar';
 import { WORKFLOW_TYPE, searchAttributes, workflowIdFor, type ExpedienteInput } from '../workflows/definitions';
 import type { Config } from '../lib/config';
+import { dbCache } from '../lib/settings';
 import type { UploadedFile } from './uploads';
 
 export interface FilingInput {
@@ -286,8 +287,6 @@ export function groupCommit<T, R = void>(run: (items: T[]) => Promise<(R | Error
     });
 }
 
-const catalogs = new WeakMap<Knex, { until: number; value: Promise<Catalog> }>();
-
 export interface Catalog {
   /** Active document types by code, with their plazo de atención. */
   tipos: Map<string, { nombre: string; plazoAtencionDias: number | null }>;
@@ -296,29 +295,25 @@ export interface Catalog {
 }
 
 /**
- * The active document types and offices, kept `settingsCacheMs` per process like the other
- * settings an admin changes: a filing does not ask the database for them each time.
+ * The active document types and offices, kept like the other settings an admin changes
+ * (lib/settings.ts): a filing does not ask the database for them each time.
  */
+const catalogs = dbCache<Catalog>(async (db) => {
+  const [tipos, unidades] = await Promise.all([
+    db('tipos_documento').where({ activo: true }).select('codigo', 'nombre', 'plazo_atencion_dias'),
+    db('unidades').where({ activa: true }).select('codigo', 'nombre'),
+  ]);
+  return {
+    tipos: new Map(tipos.map((t) => [t.codigo as string, { nombre: t.nombre as string, plazoAtencionDias: t.plazo_atencion_dias as number | null }])),
+    unidades: new Map(unidades.map((u) => [u.codigo as string, { nombre: u.nombre as string }])),
+  };
+});
+
 export function activeCatalog(db: Knex, config: Config): Promise<Catalog> {
-  const hit = catalogs.get(db);
-  if (hit && hit.until > Date.now()) return hit.value;
-  const value = (async () => {
-    const [tipos, unidades] = await Promise.all([
-      db('tipos_documento').where({ activo: true }).select('codigo', 'nombre', 'plazo_atencion_dias'),
-      db('unidades').where({ activa: true }).select('codigo', 'nombre'),
-    ]);
-    return {
-      tipos: new Map(tipos.map((t) => [t.codigo as string, { nombre: t.nombre as string, plazoAtencionDias: t.plazo_atencion_dias as number | null }])),
-      unidades: new Map(unidades.map((u) => [u.codigo as string, { nombre: u.nombre as string }])),
-    };
-  })();
-  const entry = { until: Date.now() + config.settingsCacheMs, value };
-  catalogs.set(db, entry);
-  value.catch(() => catalogs.get(db) === entry && catalogs.delete(db));
-  return value;
+  return catalogs.get(db, config);
 }
 
 /** After an admin changes the catalogue: this process reads it again at once. */
 export function forgetCatalog(db: Knex) {
-  catalogs.delete(db);
+  catalogs.forget(db);
 }

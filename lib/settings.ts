@@ -46,18 +46,32 @@ async function readSettings(db: Knex, config: Config): Promise<Settings> {
   };
 }
 
-const cache = new WeakMap<Knex, { until: number; value: Promise<Settings> }>();
+/**
+ * A value read from the database, kept `config.settingsCacheMs` per process (and per database,
+ * for tests with several); `forget` makes the next `get` read it again. A failed read is not kept.
+ */
+export function dbCache<T>(read: (db: Knex, config: Config) => Promise<T>) {
+  const entries = new WeakMap<Knex, { until: number; value: Promise<T> }>();
+  return {
+    get(db: Knex, config: Config): Promise<T> {
+      const hit = entries.get(db);
+      if (hit && hit.until > Date.now()) return hit.value;
+      const entry = { until: Date.now() + config.settingsCacheMs, value: read(db, config) };
+      entries.set(db, entry);
+      entry.value.catch(() => entries.get(db) === entry && entries.delete(db));
+      return entry.value;
+    },
+    forget(db: Knex) {
+      entries.delete(db);
+    },
+  };
+}
+
+const settings = dbCache(readSettings);
 
 /** The effective settings: the admin's values where set, lib/config.ts otherwise. */
 export function loadSettings(db: Knex, config: Config): Promise<Settings> {
-  const hit = cache.get(db);
-  if (hit && hit.until > Date.now()) return hit.value;
-  const value = readSettings(db, config);
-  const entry = { until: Date.now() + config.settingsCacheMs, value };
-  cache.set(db, entry);
-  // A failed read is not kept: the next call asks the database again.
-  value.catch(() => cache.get(db) === entry && cache.delete(db));
-  return value;
+  return settings.get(db, config);
 }
 
 /** The upload limits in force, in the shape of `config.limits` (bytes). */
@@ -81,5 +95,5 @@ export async function writeSetting<K extends ClaveAjuste>(trx: Knex, clave: K, v
 }
 
 export function forgetSettings(db: Knex) {
-  cache.delete(db);
+  settings.forget(db);
 }
