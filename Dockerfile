@@ -14,30 +14,25 @@ LABEL org.opencontainers.image.title="Mesa de Partes Virtual" \
       org.opencontainers.image.description="Mesa de partes virtual y casilla electrónica para entidades públicas del Perú" \
       org.opencontainers.image.licenses="AGPL-3.0-or-later"
 
-# Chromium renders the PDFs (cargo, constancias). puppeteer-core never downloads a browser, so we
-# use Debian's package. DejaVu and Liberation provide the fonts the templates use (with accents and ñ).
-#
-# Debian's /usr/bin/chromium sources every file in /etc/chromium.d/. Docker's default seccomp
-# profile blocks the user namespaces that Chromium's sandbox needs, even for a non-root user,
-# so the browser runs without it here. It only loads the project's own templates. The package
-# already adds --disable-dev-shm-usage when /dev/shm is small, and --disable-background-networking.
+# Chromium renders the PDFs (cargo, constancias, exports). puppeteer-core never downloads a browser,
+# so we use Debian's package of Chromium's old headless shell: the image needs no full browser, and
+# the shell prints an A4 page about four times faster. DejaVu and Liberation provide the fonts the
+# templates use (with accents and ñ). Docker's default seccomp profile blocks the user namespaces
+# that Chromium's sandbox needs, so lib/pdf.ts starts it with --no-sandbox; it only loads the
+# project's own templates.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       ca-certificates \
-      chromium \
+      chromium-headless-shell \
       fonts-dejavu-core \
       fonts-liberation \
- && rm -rf /var/lib/apt/lists/* \
- && printf '%s\n' \
-      '# Added by the Mesa de Partes Virtual image: no sandbox inside the container.' \
-      'export CHROMIUM_FLAGS="$CHROMIUM_FLAGS --no-sandbox"' \
-      > /etc/chromium.d/zz-mesa-de-partes-container
+ && rm -rf /var/lib/apt/lists/*
 
 ENV NODE_ENV=production \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false \
     PUPPETEER_SKIP_DOWNLOAD=1 \
-    PUPPETEER_EXECUTABLE_PATH=/usr/bin/chromium \
+    PDF_CHROMIUM_PATH=/usr/lib/chromium/chromium-headless-shell \
     HOST=0.0.0.0 \
     PORT=3000 \
     DATA_DIR=/var/lib/mpv \

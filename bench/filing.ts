@@ -16,7 +16,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createDb } from '../lib/db';
-import { adminUrl, required, startStack, urlForDb } from '../test/helpers/stack';
+import { adminUrl, pdfChromium, required, startStack, urlForDb } from '../test/helpers/stack';
 import { loginAs } from '../test/helpers/http';
 import { bulkyPdf, describeLatencies, fmt, log, percentile, runLoad, sleep, type Figure, type LoadResult, type LoadSpec } from './lib';
 
@@ -212,6 +212,7 @@ async function startWorkerProcess(stack: Awaited<ReturnType<typeof startStack>>)
       SMTP_URL: stack.config.mail.smtpUrl ?? '',
       PUBLIC_URL: stack.config.http.publicUrl,
       PUPPETEER_EXECUTABLE_PATH: required('PUPPETEER_EXECUTABLE_PATH'),
+      PDF_CHROMIUM_PATH: pdfChromium(),
       WORKFLOW_BUNDLE: process.env.TEST_WORKFLOW_BUNDLE ?? '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { cargoHtml, constanciaHtml, newVerificationCode, type CargoData, type ConstanciaData } from '../lib/documents';
 import puppeteer from 'puppeteer-core';
-import { createPdfRenderer, type PdfRenderer } from '../lib/pdf';
-import { required } from '../test/helpers/stack';
+import { createPdfRenderer, launchOptions, type PdfRenderer } from '../lib/pdf';
+import { pdfChromium } from '../test/helpers/stack';
 import { describeLatencies, fmt, log, median, percentile, type Figure } from './lib';
 
 const WARMUP = 5;
@@ -18,15 +18,13 @@ const PHASES = 15;
 const SEQUENTIAL_MAX_MS = 60_000;
 const PHASES_MAX_MS = 30_000;
 
-// lib/pdf.ts's launch flags (not exported there), for the breakdown below only.
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 /**
  * Where a render's time goes, with puppeteer directly and the same calls as lib/pdf.ts
  * (newPage, setContent, pdf, close), and the same HTML printed again on one page kept open.
  */
 async function phases(html: string) {
-  const browser = await puppeteer.launch({ executablePath: required('PUPPETEER_EXECUTABLE_PATH'), headless: true, args: FLAGS });
+  const browser = await puppeteer.launch(launchOptions(pdfChromium()));
   try {
     const t = { newPage: [] as number[], setContent: [] as number[], pdf: [] as number[], close: [] as number[], reused: [] as number[] };
     const opts = { format: 'A4', printBackground: true, preferCSSPageSize: true } as const;
@@ -114,7 +112,7 @@ function constanciaData(i: number): ConstanciaData {
 }
 
 async function benchRender(name: 'cargo' | 'constancias', html: (i: number) => Promise<string>): Promise<Figure[]> {
-  const pdf: PdfRenderer = createPdfRenderer(required('PUPPETEER_EXECUTABLE_PATH'));
+  const pdf: PdfRenderer = createPdfRenderer(pdfChromium());
   try {
     let i = 0;
     const one = async () => {

@@ -136,6 +136,7 @@ export async function uploads(): Promise<Figure[]> {
     PUBLIC_URL: base,
     STORAGE_DIR: storageDir,
     PUPPETEER_EXECUTABLE_PATH: process.env.PUPPETEER_EXECUTABLE_PATH ?? '',
+    PDF_CHROMIUM_PATH: process.env.PDF_CHROMIUM_PATH ?? '',
     DEMO: '1',
   });
   try {

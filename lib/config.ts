@@ -99,7 +99,9 @@ export function loadConfig(env: Env = process.env) {
       catcherSmtpPort: r.int('MAILCATCHER_SMTP_PORT', 1025, 1, 65535),
       catcherWebPort: r.int('MAILCATCHER_WEB_PORT', 1080, 1, 65535),
     },
-    chromiumPath: r.optional('PUPPETEER_EXECUTABLE_PATH'),
+    // The browser that prints PDFs: the old headless shell when there is one (about four times
+    // faster per page), else the full Chromium the page tests drive.
+    chromiumPath: r.optional('PDF_CHROMIUM_PATH') || r.optional('PUPPETEER_EXECUTABLE_PATH'),
     // Renders at a time in one Chromium; more queue. About one per core.
     pdfConcurrency: r.int('PDF_CONCURRENCIA', 2, 1, 32),
     // Scheduling priority (nice) of the worker process and the Chromium it starts: where web and

@@ -1,9 +1,11 @@
 // HTML → A4 PDF through one Chromium started once and reused, with a small pool of open pages:
 // at most `concurrency` renders at a time (more only queue), and no tab is opened per render. A
 // crashed browser is replaced and the render tried again, so a job is never lost to a dead browser.
+// Give it the old headless shell when there is one: it prints the same PDF about four times faster.
+import { basename } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 
-const FLAGS = [
+export const CHROMIUM_FLAGS = [
   '--no-sandbox', // we may run as root (containers, CI)
   '--disable-gpu',
   '--disable-dev-shm-usage',
@@ -14,6 +16,16 @@ const FLAGS = [
   '--no-first-run',
   '--disable-quic',
 ];
+
+/**
+ * Puppeteer's launch options for a browser binary: Chromium's old headless shell
+ * (`chrome-headless-shell`, Debian's `chromium-headless-shell`) in its own mode, any other
+ * Chromium in the new headless mode.
+ */
+export function launchOptions(executablePath: string) {
+  const shell = /headless[-_]shell/.test(basename(executablePath));
+  return { executablePath, headless: shell ? ('shell' as const) : true, args: CHROMIUM_FLAGS };
+}
 
 export interface PdfRenderer {
   render(html: string): Promise<Buffer>;
@@ -31,7 +43,7 @@ export function createPdfRenderer(executablePath: string, opts: { concurrency?: 
   const waiting: (() => void)[] = [];
 
   const launch = () => {
-    const b = puppeteer.launch({ executablePath, headless: true, args: FLAGS });
+    const b = puppeteer.launch(launchOptions(executablePath));
     const forget = () => {
       if (browser === b) {
         browser = undefined;

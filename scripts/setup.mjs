@@ -79,33 +79,63 @@ export async function ensureTemporalCli() {
 }
 
 const CHROMIUM_CANDIDATES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
+// The old headless shell prints PDFs in a quarter of the full browser's time (no print compositor,
+// no browser UI): Debian's package is `chromium-headless-shell`; its /usr/bin entry is a shell
+// wrapper that does not `exec`, so we point at the binary itself (a killed browser must be the
+// browser, not the wrapper).
+const HEADLESS_SHELL_CANDIDATES = ['/usr/lib/chromium/chromium-headless-shell', 'chrome-headless-shell', 'chromium-headless-shell'];
+const APT_PACKAGES = ['chromium', 'chromium-headless-shell', 'fonts-dejavu-core', 'fonts-liberation', 'poppler-utils'];
 
-/** PUPPETEER_EXECUTABLE_PATH, then a browser on PATH, then Debian's chromium package when we are root. */
+function findExecutable(candidates) {
+  for (const c of candidates) {
+    if (c.startsWith('/')) {
+      if (existsSync(c)) return c;
+    } else {
+      const p = which(c);
+      if (p) return p;
+    }
+  }
+  return undefined;
+}
+
+function fromEnv(name) {
+  const v = process.env[name];
+  if (v && !existsSync(v)) throw new Error(`${name}=${v} no existe`);
+  return v || undefined;
+}
+
+let aptDone = false;
+async function aptInstall() {
+  if (aptDone || process.getuid?.() !== 0 || !which('apt-get')) return;
+  aptDone = true;
+  log(`instalando desde los paquetes de Debian (apt-get install ${APT_PACKAGES.join(' ')})…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  await run('apt-get', ['update', '-q'], { env });
+  await run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...APT_PACKAGES], { env });
+}
+
+/**
+ * Two browsers: `chromium` drives the page tests (PUPPETEER_EXECUTABLE_PATH) and the headless
+ * shell prints PDFs (PDF_CHROMIUM_PATH). Each from its variable, then from PATH, then from Debian's
+ * packages when we are root. Without a headless shell the PDFs are printed by `chromium` itself.
+ */
 export async function ensureChromium() {
-  const fromEnv = process.env.PUPPETEER_EXECUTABLE_PATH;
-  if (fromEnv) {
-    if (!existsSync(fromEnv)) throw new Error(`PUPPETEER_EXECUTABLE_PATH=${fromEnv} no existe`);
-    return fromEnv;
+  let chromium = fromEnv('PUPPETEER_EXECUTABLE_PATH') ?? findExecutable(CHROMIUM_CANDIDATES);
+  let pdfChromium = fromEnv('PDF_CHROMIUM_PATH') ?? findExecutable(HEADLESS_SHELL_CANDIDATES);
+  if (!chromium || !pdfChromium) {
+    await aptInstall();
+    chromium ??= findExecutable(CHROMIUM_CANDIDATES);
+    pdfChromium ??= findExecutable(HEADLESS_SHELL_CANDIDATES);
   }
-  for (const c of CHROMIUM_CANDIDATES) {
-    const p = which(c);
-    if (p) return p;
-  }
-  if (process.getuid?.() === 0 && which('apt-get')) {
-    log('instalando Chromium desde los paquetes de Debian (apt-get install chromium)…');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    await run('apt-get', ['update', '-q'], { env });
-    await run('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'chromium', 'fonts-dejavu-core', 'fonts-liberation', 'poppler-utils'], { env });
-    const p = which('chromium');
-    if (p) return p;
-  }
-  throw new Error('No se encontró Chromium. Instálelo (paquete `chromium`) o indique PUPPETEER_EXECUTABLE_PATH.');
+  if (!chromium) throw new Error('No se encontró Chromium. Instálelo (paquete `chromium`) o indique PUPPETEER_EXECUTABLE_PATH.');
+  if (!pdfChromium) log('sin chromium-headless-shell: los PDF se imprimirán con Chromium completo (más lento)');
+  return { chromium, pdfChromium: pdfChromium ?? chromium };
 }
 
 /** Everything at once: the Go build, npm and apt mostly wait on different things. */
 export async function ensureAll() {
-  const [, temporalCli, chromium] = await Promise.all([ensureNodeModules(), ensureTemporalCli(), ensureChromium()]);
-  return { temporalCli, chromium };
+  const [, temporalCli, { chromium, pdfChromium }] = await Promise.all([ensureNodeModules(), ensureTemporalCli(), ensureChromium()]);
+  return { temporalCli, chromium, pdfChromium };
 }
 
 export function freePort() {
@@ -239,11 +269,11 @@ export function tsxCommand(script) {
  * pre-built workflow bundle. Returns the TEST_* variables the tests read, and `stop()`.
  */
 export async function startPrivateStack({ prefix, servers = true, bundle = true }) {
-  const { temporalCli, chromium } = await ensureAll();
+  const { temporalCli, chromium, pdfChromium } = await ensureAll();
   const work = mkdtempSync(join(tmpdir(), `mpv-${prefix}-`));
   chmodSync(work, 0o755); // the embedded server may run as the postgres user
   const stops = [];
-  const env = { NODE_ENV: 'test', TEMPORAL_CLI: temporalCli, PUPPETEER_EXECUTABLE_PATH: chromium };
+  const env = { NODE_ENV: 'test', TEMPORAL_CLI: temporalCli, PUPPETEER_EXECUTABLE_PATH: chromium, PDF_CHROMIUM_PATH: pdfChromium };
   const stop = async () => {
     for (const fn of stops.reverse()) await fn().catch((e) => console.error(e));
     stops.length = 0;

@@ -79,7 +79,7 @@ function runOnce(name, script, env) {
 }
 
 try {
-  const { temporalCli, chromium } = await ensureAll();
+  const { temporalCli, chromium, pdfChromium } = await ensureAll();
   const { tsImport } = await import('tsx/esm/api');
   const { loadConfig, ConfigError } = await tsImport('../lib/config.ts', import.meta.url);
   let config;
@@ -91,7 +91,7 @@ try {
   }
   const dataDir = resolve(root, config.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const env = { ...process.env, DATA_DIR: dataDir, PUPPETEER_EXECUTABLE_PATH: chromium };
+  const env = { ...process.env, DATA_DIR: dataDir, PUPPETEER_EXECUTABLE_PATH: chromium, PDF_CHROMIUM_PATH: pdfChromium };
 
   // Temporal dev server, state in a file so a second start finds every workflow.
   const temporalPort = Number(config.temporal.address.split(':').pop());

@@ -258,7 +258,7 @@ test('constanciaHtml: without a plazo there is no plazo line; data is escaped', 
 // ------------------------------------------------------------------------------------------------
 
 test('the real Chromium prints both documents on A4: one page for a typical case, two at most for the largest', async (t) => {
-  const pdf = createPdfRenderer(process.env.PUPPETEER_EXECUTABLE_PATH || '/usr/bin/chromium');
+  const pdf = createPdfRenderer(process.env.PDF_CHROMIUM_PATH || process.env.PUPPETEER_EXECUTABLE_PATH || '/usr/bin/chromium');
   t.teardown(() => pdf.close());
   for (const [name, html] of [
     ['cargo', await cargoHtml(cargo())],

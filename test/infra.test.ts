@@ -5,7 +5,7 @@ import { PDFDocument } from 'pdf-lib';
 import { createMailer } from '../lib/mailer';
 import { startMailCatcher } from '../lib/mailcatcher';
 import { createPdfRenderer } from '../lib/pdf';
-import { required } from './helpers/stack';
+import { pdfChromium } from './helpers/stack';
 
 test('mail sent through SMTP arrives with its text, html and attachment', async (t) => {
   const catcher = await startMailCatcher();
@@ -41,7 +41,7 @@ test('an SMTP outage makes sending fail (so the caller retries) and works once i
 });
 
 test('Chromium prints an A4 PDF and a crashed browser is replaced without losing the job', async (t) => {
-  const pdf = createPdfRenderer(required('PUPPETEER_EXECUTABLE_PATH'));
+  const pdf = createPdfRenderer(pdfChromium());
   t.teardown(() => pdf.close());
   const first = await pdf.render('<h1>Cargo de recepción</h1><p>Expediente 00001-2026</p>');
   const doc = await PDFDocument.load(first);

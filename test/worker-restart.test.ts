@@ -3,7 +3,7 @@
 import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { required, startStack } from './helpers/stack';
+import { pdfChromium, required, startStack } from './helpers/stack';
 import { actionMultipart, fileMultipart, loginAs, makePdf } from './helpers/http';
 
 const workerScript = fileURLToPath(new URL('../bin/worker.ts', import.meta.url));
@@ -37,6 +37,7 @@ test('a killed worker is replaced and the case finishes', async (t) => {
     TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
     TEMPORAL_NAMESPACE: stack.config.temporal.namespace,
     PUPPETEER_EXECUTABLE_PATH: required('PUPPETEER_EXECUTABLE_PATH'),
+    PDF_CHROMIUM_PATH: pdfChromium(),
     SMTP_URL: stack.config.mail.smtpUrl,
   };
 

@@ -35,6 +35,11 @@ export function required(name: string) {
 
 export const uid = () => randomBytes(5).toString('hex');
 
+/** The browser that prints PDFs (the headless shell when setup found one), as lib/config.ts picks it. */
+export function pdfChromium() {
+  return process.env.PDF_CHROMIUM_PATH || required('PUPPETEER_EXECUTABLE_PATH');
+}
+
 export function adminUrl() {
   return required('TEST_DATABASE_URL');
 }
@@ -93,6 +98,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
     TEMPORAL_ADDRESS: required('TEST_TEMPORAL_ADDRESS'),
     TEMPORAL_TASK_QUEUE: `test-${uid()}`,
     PUPPETEER_EXECUTABLE_PATH: process.env.PUPPETEER_EXECUTABLE_PATH ?? '',
+    PDF_CHROMIUM_PATH: process.env.PDF_CHROMIUM_PATH ?? '',
     DEMO: '1',
     ...env,
   });
@@ -142,7 +148,7 @@ let pdfUsers = 0;
 /** One Chromium per test process, as in production: started once and reused; closed by the last user. */
 export function testPdf() {
   pdfUsers += 1;
-  return (sharedPdf ??= createPdfRenderer(required('PUPPETEER_EXECUTABLE_PATH')));
+  return (sharedPdf ??= createPdfRenderer(pdfChromium()));
 }
 export async function releasePdf() {
   pdfUsers -= 1;
