@@ -24,6 +24,7 @@ import { apiRouter } from './routes';
 import { createViews, staticDir } from '../web/render';
 import { pageRouter } from '../web/pages';
 import { unreadBadge } from '../web/pages-casilla';
+import type { WorkflowStarter } from './starter';
 
 export interface AppDeps {
   db: Knex;
@@ -33,6 +34,8 @@ export interface AppDeps {
   identity: IdentityRegistry;
   storage: Storage;
   calendar: BusinessCalendar;
+  /** Starts the filings' workflows (api/starter.ts). */
+  starter: WorkflowStarter;
   /** Prints PDF exports; Chromium starts at the first export. Absent: PDF exports answer 503. */
   pdf?: PdfRenderer;
 }

@@ -1,5 +1,5 @@
 // Filing: allocate the next gapless number and record the filing with its documents in one
-// transaction, then start the case's workflow. A filing whose workflow could not be started yet is
+// statement, then start the case's workflow. A filing whose workflow could not be started yet is
 // kept and started later by the sweeper; starting is idempotent (the workflow id is the number).
 import type { Knex } from 'knex';
 import type { Client } from '@temporalio/client';
@@ -21,8 +21,8 @@ export interface FilingInput {
   remitente: string;
   fechaPresentacion: string;
   recibidoEn: Date;
-  /** The stored hash of the tracking password, which depends on the number given here. */
-  claveHash: (numero: string) => string;
+  /** The stored hash of the tracking password (keyed by the verification code, not the number). */
+  claveHash: string;
   clave: string;
   codigoVerificacion: string;
   archivos: (UploadedFile & { rol: 'PRINCIPAL' | 'ANEXO' })[];
@@ -65,9 +65,10 @@ const filers = new WeakMap<Knex, (job: FilingJob) => Promise<Filed>>();
  * the filing commits, so filings take turns there, and each turn lasts a commit (a WAL flush).
  * One filing per turn would cap a whole installation at one filing per flush, so filings that
  * arrive while a turn is running wait and go together in the next one (group commit): one
- * transaction takes n numbers and inserts n expedientes with their documents. If that transaction
- * fails (one bad filing, a key filed meanwhile by another process), it rolls back whole and each
- * of its filings is tried again alone: a bad filing fails by itself and gives its number back.
+ * statement takes n numbers and inserts n expedientes with their documents, so a turn lasts one
+ * round trip. If that statement fails (one bad filing, a key filed meanwhile by another process),
+ * it takes nothing and each of its filings is tried again alone: a bad filing fails by itself and
+ * gives its number back.
  */
 export function fileExpediente(db: Knex, input: FilingInput, now = new Date()): Promise<Filed> {
   // An idempotency key belongs to whoever sent it: another filer's key never finds this case.
@@ -86,14 +87,14 @@ async function fileTogether(db: Knex, jobs: FilingJob[]): Promise<(Filed | Error
   const batch = jobs.filter((j) => !j.scopedKey || (!firsts.has(j.scopedKey) && firsts.set(j.scopedKey, j)));
   const results = new Map<FilingJob, Filed | Error>();
   try {
-    const rows = await db.transaction((trx) => insertFilings(trx, batch));
+    const rows = await insertFilings(db, batch);
     batch.forEach((j, i) => results.set(j, { row: rows[i], created: true }));
   } catch (err) {
     if (batch.length === 1 && !(err instanceof DuplicateKey)) results.set(batch[0], err as Error);
     else {
       for (const j of batch) {
         try {
-          results.set(j, { row: (await db.transaction((trx) => insertFilings(trx, [j])))[0], created: true });
+          results.set(j, { row: (await insertFilings(db, [j]))[0], created: true });
         } catch (e) {
           results.set(j, e instanceof DuplicateKey ? { row: await findByKey(db, j.scopedKey!), created: false } : (e as Error));
         }
@@ -107,77 +108,90 @@ async function fileTogether(db: Knex, jobs: FilingJob[]): Promise<(Filed | Error
 
 const findByKey = (db: Knex, key: string) => db('expedientes').where({ idempotency_key: key }).first() as Promise<ExpedienteRow>;
 
-/** In one transaction: the numbers (per year) and the expedientes with their documents. */
-async function insertFilings(trx: Knex.Transaction, jobs: FilingJob[]): Promise<ExpedienteRow[]> {
-  const numeros = new Map<FilingJob, { numero: string; correlativo: number }>();
+// The number and the workflow id in SQL, as formatNumero and workflowIdFor write them (a test
+// checks that they agree): the correlativo padded to at least 5 digits, then the year.
+const PADDED_SQL = `lpad(x.nuevo_correlativo::text, greatest(5, length(x.nuevo_correlativo::text)), '0')`;
+const NUMERO_SQL = `${PADDED_SQL} || '-' || x.anio`;
+const WORKFLOW_ID_SQL = `'expediente-' || x.anio || '-' || ${PADDED_SQL}`;
+
+/**
+ * The numbers and the expedientes with their documents, in one statement per year: the counter
+ * row is locked from the moment the numbers are taken until the statement commits, one round
+ * trip later. A failed statement (a bad filing, a key filed meanwhile by another process) takes
+ * nothing: the counter goes back with it.
+ */
+async function insertFilings(db: Knex, jobs: FilingJob[]): Promise<ExpedienteRow[]> {
+  const out = new Map<FilingJob, ExpedienteRow>();
   for (const anio of [...new Set(jobs.map((j) => j.anio))].sort()) {
     const ofYear = jobs.filter((j) => j.anio === anio);
-    const [{ ultimo }] = await trx('expediente_counters')
-      .insert({ anio, ultimo: ofYear.length })
-      .onConflict('anio')
-      .merge({ ultimo: trx.raw('expediente_counters.ultimo + ?', [ofYear.length]) })
-      .returning('ultimo');
-    ofYear.forEach((j, i) => {
-      const correlativo = ultimo - ofYear.length + 1 + i;
-      numeros.set(j, { numero: formatNumero(correlativo, anio), correlativo });
+    const filings = ofYear.map((j) => {
+      const input = j.input;
+      return {
+        anio,
+        estado: 'PENDIENTE_VALIDACION',
+        tipo_documento: input.tipoDocumento,
+        numero_documento: input.numeroDocumento,
+        asunto: input.asunto,
+        contenido: input.contenido,
+        antecedente: input.antecedente,
+        destino: input.destino,
+        folios: input.folios,
+        remitente: input.remitente,
+        unidad: null,
+        idempotency_key: j.scopedKey ?? null,
+        cuenta_id: input.cuentaId ?? null,
+        api_token_id: input.apiTokenId ?? null,
+        presentado_en: j.now,
+        fecha_presentacion: input.fechaPresentacion,
+        recibido_en: input.recibidoEn,
+        clave_hash: input.claveHash,
+        clave_pendiente: input.clave,
+        codigo_verificacion: input.codigoVerificacion,
+      };
     });
+    // Each document names its filing by position (1, 2, …) until the filing has an id.
+    const docs = ofYear.flatMap((j, i) => j.input.archivos.map((f) => documentRow(i + 1, f.rol, f, j.input.cuentaId ?? null, j.now)));
+    const cols = Object.keys(filings[0]);
+    const docCols = Object.keys(documentRow(0, '', {} as UploadedFile, null, new Date())).filter((c) => c !== 'expediente_id');
+    const list = (names: string[], prefix = '') => names.map((c) => `${prefix}"${c}"`).join(', ');
+    let rows: (ExpedienteRow & { posicion: number })[];
+    try {
+      ({ rows } = await db.raw(
+        `with n as (
+           insert into expediente_counters as c (anio, ultimo) values (?, ?)
+           on conflict (anio) do update set ultimo = c.ultimo + excluded.ultimo
+           returning ultimo - ? as antes
+         ),
+         x as (
+           select f.*, (n.antes + f.ordinality)::int as nuevo_correlativo, f.ordinality::int as posicion
+           from n, jsonb_populate_recordset(null::expedientes, ?::jsonb) with ordinality as f
+         ),
+         e as (
+           insert into expedientes (numero, correlativo, workflow_id, ${list(cols)})
+           select ${NUMERO_SQL}, x.nuevo_correlativo, ${WORKFLOW_ID_SQL}, ${list(cols, 'x.')}
+           from x order by x.posicion
+           returning *
+         ),
+         d as (
+           insert into documentos (expediente_id, ${list(docCols)})
+           select e.id, ${list(docCols, 'y.')}
+           from jsonb_populate_recordset(null::documentos, ?::jsonb) with ordinality as y
+           join e on e.correlativo = (select antes from n) + y.expediente_id
+           order by y.ordinality
+         )
+         select e.*, e.correlativo - (select antes from n) as posicion from e`,
+        [anio, ofYear.length, ofYear.length, JSON.stringify(filings), JSON.stringify(docs)],
+      ));
+    } catch (err) {
+      // A key filed meanwhile (by another process, or before this batch): nothing was taken.
+      if ((err as { code?: string; constraint?: string }).code === '23505' && /idempotency_key/.test((err as { constraint?: string }).constraint ?? '')) {
+        throw new DuplicateKey();
+      }
+      throw err;
+    }
+    for (const { posicion, ...row } of rows) out.set(ofYear[posicion - 1], row as ExpedienteRow);
   }
-  const expedientes = trx('expedientes')
-    .insert(
-      jobs.map((j) => {
-        const { numero, correlativo } = numeros.get(j)!;
-        const input = j.input;
-        return {
-          numero,
-          anio: j.anio,
-          correlativo,
-          workflow_id: workflowIdFor(numero),
-          estado: 'PENDIENTE_VALIDACION',
-          tipo_documento: input.tipoDocumento,
-          numero_documento: input.numeroDocumento,
-          asunto: input.asunto,
-          contenido: input.contenido,
-          antecedente: input.antecedente,
-          destino: input.destino,
-          folios: input.folios,
-          remitente: input.remitente,
-          unidad: null,
-          idempotency_key: j.scopedKey ?? null,
-          cuenta_id: input.cuentaId ?? null,
-          api_token_id: input.apiTokenId ?? null,
-          presentado_en: j.now,
-          fecha_presentacion: input.fechaPresentacion,
-          recibido_en: input.recibidoEn,
-          clave_hash: input.claveHash(numero),
-          clave_pendiente: input.clave,
-          codigo_verificacion: input.codigoVerificacion,
-        };
-      }),
-    )
-    .onConflict('idempotency_key')
-    .ignore()
-    .returning('*');
-  const docs = jobs.flatMap((j) =>
-    j.input.archivos.map((f) => ({ numero: numeros.get(j)!.numero, ...documentRow(0, f.rol, f, j.input.cuentaId ?? null, j.now) })),
-  );
-  // The documents go in with the expedientes, in the same statement: no extra round trip.
-  const insert = expedientes.toSQL();
-  const { rows } = (await trx.raw(
-    `with e as (${insert.sql}),
-     d as (
-       insert into documentos (expediente_id, rol, nombre, sha256, bytes, mime, paginas, subido_por, subido_en)
-       select e.id, x.rol, x.nombre, x.sha256, x.bytes, x.mime, x.paginas, x.subido_por, x.subido_en
-       from e join jsonb_to_recordset(?::jsonb) as x(numero text, rol text, nombre text, sha256 text, bytes bigint, mime text, paginas int, subido_por bigint, subido_en timestamptz)
-         on x.numero = e.numero
-     )
-     select * from e`,
-    [...insert.bindings, JSON.stringify(docs)],
-  )) as { rows: ExpedienteRow[] };
-  // A key filed meanwhile (by another process, or before this batch): undo the whole batch, and
-  // with it the numbers it took.
-  if (rows.length < jobs.length) throw new DuplicateKey();
-  const byNumero = new Map(rows.map((r) => [r.numero, r]));
-  return jobs.map((j) => byNumero.get(numeros.get(j)!.numero)!);
+  return jobs.map((j) => out.get(j)!);
 }
 
 export function documentRow(expedienteId: number, rol: string, f: UploadedFile, cuentaId: number | null, now: Date) {

@@ -7,7 +7,7 @@ import type { AppDeps } from './app';
 import { HttpError, badRequest, conflict, notFound } from './errors';
 import { bodyOf, parse, text } from './validation';
 import { parseMultipart, ANEXO_EXTENSIONS, type UploadRules, type UploadedFile } from './uploads';
-import { activeCatalog, documentRow, ensureWorkflow, fileExpediente } from './expedientes';
+import { activeCatalog, documentRow, ensureWorkflow, fileExpediente, type ExpedienteRow } from './expedientes';
 import { requireFiler } from './auth/roles';
 import { STAFF_ROLES, principal, type Principal } from './auth/session';
 import { blockedFor, hit, tooMany } from './auth/throttle';
@@ -166,10 +166,24 @@ export async function expedienteDetail(deps: AppDeps, row: Record<string, any>) 
   };
 }
 
-const trackingKey = (deps: AppDeps, numero: string, clave: string) => hmac(deps.config.secret, `clave:${numero}:${clave}`);
+// The tracking password is stored as an HMAC keyed by the case's verification code, which exists
+// before the number does (the number is taken in the same statement that stores the hash).
+const trackingKey = (deps: AppDeps, codigoVerificacion: string, clave: string) => hmac(deps.config.secret, `clave:${codigoVerificacion}:${clave}`);
+// Cases filed before 2026-11-23 keyed it by their number.
+const legacyTrackingKey = (deps: AppDeps, numero: string, clave: string) => hmac(deps.config.secret, `clave:${numero}:${clave}`);
 
 export async function createFiling(ctx: Context, deps: AppDeps) {
   const p = requireFiler(ctx);
+  // In flight from the first byte: under a burst of filings their workflows start right after.
+  const leave = deps.starter.enter();
+  try {
+    return await fileFromRequest(ctx, deps, p);
+  } finally {
+    leave();
+  }
+}
+
+async function fileFromRequest(ctx: Context, deps: AppDeps, p: ReturnType<typeof requireFiler>) {
   const key = ctx.get('Idempotency-Key') || undefined;
   if (key && !/^[\w.:-]{8,200}$/.test(key)) throw badRequest('La cabecera Idempotency-Key debe tener entre 8 y 200 caracteres (letras, números, . : _ -).');
   const { fields, files } = await parseMultipart(ctx.req, deps.storage, await filingRules(deps));
@@ -195,6 +209,7 @@ export async function createFiling(ctx: Context, deps: AppDeps) {
   const now = deps.clock.now();
   const { presentacion, recepcion } = await deps.calendar.presentacion(now);
   const clave = randomToken(6).replace(/[-_]/g, 'x').slice(0, 8).toUpperCase();
+  const codigoVerificacion = newVerificationCode();
   const { row, created } = await fileExpediente(
     deps.db,
     {
@@ -209,8 +224,8 @@ export async function createFiling(ctx: Context, deps: AppDeps) {
       fechaPresentacion: presentacion,
       recibidoEn: recepcion,
       clave,
-      claveHash: (numero) => trackingKey(deps, numero, clave),
-      codigoVerificacion: newVerificationCode(),
+      claveHash: trackingKey(deps, codigoVerificacion, clave),
+      codigoVerificacion,
       archivos: files.map((f) => ({ ...f, rol: f.field === 'principal' ? ('PRINCIPAL' as const) : ('ANEXO' as const) })),
       idempotencyKey: key,
       cuentaId: p.kind === 'cuenta' ? p.cuentaId : null,
@@ -218,7 +233,7 @@ export async function createFiling(ctx: Context, deps: AppDeps) {
     },
     now,
   );
-  await ensureWorkflow(deps.db, deps.temporal, deps.config, row, created ? tipo.plazoAtencionDias : undefined);
+  await deps.starter.start(row, created ? tipo.plazoAtencionDias : undefined);
   const fresh = created ? { clave_pendiente: clave } : await deps.db('expedientes').where({ id: row.id }).first('clave_pendiente');
   return {
     numero: row.numero,
@@ -306,6 +321,10 @@ export async function runAction(ctx: Context, deps: AppDeps, numero: string, acc
     }
   }
 
+  // Filed during a burst, its start may still be waiting: the case's workflow runs before it acts.
+  if (!exp.workflow_iniciado_en && !(await ensureWorkflow(deps.db, deps.temporal, deps.config, exp as ExpedienteRow))) {
+    throw new HttpError(503, 'NO_DISPONIBLE', 'El expediente aún se está registrando. Intente de nuevo en unos segundos.');
+  }
   const handle = deps.temporal.workflow.getHandle(workflowIdFor(numero));
   let result;
   switch (accion) {
@@ -437,8 +456,9 @@ export async function consultaExpediente(deps: AppDeps, ip: string, input: unkno
   const wait = await blockedFor(deps.db, limit, now);
   if (wait) throw tooMany(wait, 'Demasiadas consultas.');
   const exp = await deps.db('expedientes').where({ numero: q.numero }).first();
-  const expected = hmac(deps.config.secret, `clave:${q.numero}:${q.clave.toUpperCase()}`);
-  if (!exp || !exp.clave_hash || !sameString(exp.clave_hash, expected)) {
+  const clave = q.clave.toUpperCase();
+  const matches = (expected: string) => sameString(exp.clave_hash, expected);
+  if (!exp?.clave_hash || !(matches(trackingKey(deps, exp.codigo_verificacion, clave)) || matches(legacyTrackingKey(deps, q.numero, clave)))) {
     await hit(deps.db, limit, now);
     throw notFound('No encontramos un expediente con ese número y clave.');
   }

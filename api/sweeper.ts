@@ -1,5 +1,6 @@
 // Every few seconds, starts the workflows that Temporal did not take when their event happened
-// (a filing, a mail): the row was committed, so nothing is lost, only delayed.
+// (a filing, a mail) or whose process ended before it started them: the row was committed, so
+// nothing is lost, only delayed.
 import type { Knex } from 'knex';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config';
@@ -8,20 +9,23 @@ import { startMailDelivery } from './mail';
 
 export function startSweeper(db: Knex, client: Client, config: Config, everyMs = 5000) {
   let running = false;
-  const olderThan = () => db.raw("now() - interval '2 seconds'");
+  const olderThan = (seconds: number) => db.raw('now() - make_interval(secs => ?)', [seconds]);
+  // A web process may hold a filing's start back during a burst, up to INICIO_DIFERIDO_MAX_SEGUNDOS
+  // (api/starter.ts): only a filing older than that has lost its start.
+  const filingGrace = config.starts.maxDelayMs / 1000 + 2;
   const tick = async () => {
     if (running) return;
     running = true;
     try {
       const filings: ExpedienteRow[] = await db('expedientes')
         .whereNull('workflow_iniciado_en')
-        .andWhere('presentado_en', '<', olderThan())
+        .andWhere('presentado_en', '<', olderThan(filingGrace))
         .orderBy('presentado_en')
         .limit(100);
       for (const row of filings) if (!(await ensureWorkflow(db, client, config, row))) break;
       const mails: { id: number }[] = await db('correos')
         .whereNull('workflow_iniciado_en')
-        .andWhere('creado_en', '<', olderThan())
+        .andWhere('creado_en', '<', olderThan(2))
         .orderBy('id')
         .limit(100)
         .select('id');

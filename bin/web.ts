@@ -8,6 +8,7 @@ import { createIdentityRegistry } from '../lib/identity-registry';
 import { localStorage } from '../lib/storage';
 import { dbCalendar } from '../lib/business-calendar';
 import { startSweeper } from '../api/sweeper';
+import { createStarter } from '../api/starter';
 import { createPdfRenderer } from '../lib/pdf';
 
 const config = loadConfigOrExit();
@@ -17,10 +18,12 @@ if (!config.databaseUrl) {
 }
 const db = createDb(config.databaseUrl);
 const temporal = await connectClient(config.temporal);
+const starter = createStarter(db, temporal, config);
 const app = createApp({
   db,
   temporal,
   config,
+  starter,
   clock: systemClock,
   identity: createIdentityRegistry(config.identity),
   storage: localStorage(config.storageDir),
@@ -41,6 +44,9 @@ const stop = () => {
   stopping = true;
   sweeper.stop();
   server.close(async () => {
+    // Filings answered during a burst whose workflows have not started yet: start them now.
+    await starter.drain().catch(() => {});
+    starter.stop();
     await temporal.connection.close();
     await db.destroy();
     process.exit(0);

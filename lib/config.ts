@@ -136,6 +136,15 @@ export function loadConfig(env: Env = process.env) {
       opens: r.time('HORARIO_INICIO', '08:30'),
       closes: r.time('HORARIO_FIN', '16:30'),
     },
+    // A filing is durable once committed; its workflow may start a moment later. With more than
+    // this many filings in flight in one web process, starts wait until the burst is over (that
+    // many or fewer for `quietMs`), never longer than the maximum: people filing are answered
+    // first (api/starter.ts).
+    starts: {
+      deferAbove: r.int('INICIO_DIFERIDO_DESDE', 4, 0, 100_000),
+      quietMs: r.int('INICIO_DIFERIDO_CALMA_MS', 1000, 0, 60_000),
+      maxDelayMs: r.int('INICIO_DIFERIDO_MAX_SEGUNDOS', 30, 1, 3600) * 1000,
+    },
     plazos: {
       validacion: r.int('PLAZO_VALIDACION_DIAS', 1, 1, 365),
       subsanacion: r.int('PLAZO_SUBSANACION_DIAS', 2, 1, 365),

@@ -18,7 +18,7 @@ test('a derivar delivered with the first workflow task leaves the case derived',
     stack.db,
     {
       tipoDocumento: 'CARTA', numeroDocumento: 'S/N', asunto: 'Derivado en la primera tarea', contenido: '', antecedente: null, destino: null,
-      folios: 1, remitente: 'Ciudadano Demo', fechaPresentacion: now.toISOString().slice(0, 10), recibidoEn: now, claveHash: () => 'x',
+      folios: 1, remitente: 'Ciudadano Demo', fechaPresentacion: now.toISOString().slice(0, 10), recibidoEn: now, claveHash: 'x',
       clave: 'ABCD1234', codigoVerificacion: `PRUEBA-${now.getTime()}`, archivos: [], cuentaId: cuenta.id,
     },
     now,

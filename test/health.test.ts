@@ -2,6 +2,7 @@
 import test from 'ava';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../api/app';
+import { createStarter } from '../api/starter';
 import { createDb } from '../lib/db';
 import { systemClock } from '../lib/clock';
 import { offlineRegistry } from '../lib/identity-registry';
@@ -25,7 +26,9 @@ test('/ready answers 503 naming what is down', async (t) => {
   const config = testConfig({ TEMPORAL_ADDRESS: `127.0.0.1:${deadPort}` });
   const db = createDb(`postgres://postgres:postgres@127.0.0.1:${deadPort}/nada`);
   const connection = Connection.lazy({ address: config.temporal.address, connectTimeout: 500 });
-  const app = createApp({ db, temporal: new Client({ connection }), config, clock: systemClock, identity: offlineRegistry(), storage: localStorage('/tmp/mpv-health-files'), calendar: dbCalendar(db, config) });
+  const temporal = new Client({ connection });
+  const starter = createStarter(db, temporal, config);
+  const app = createApp({ db, temporal, config, clock: systemClock, identity: offlineRegistry(), storage: localStorage('/tmp/mpv-health-files'), calendar: dbCalendar(db, config), starter });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   t.teardown(async () => {

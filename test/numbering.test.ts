@@ -25,11 +25,31 @@ test('a failed filing gives its number back', async (t) => {
   const { fileExpediente } = await import('../api/expedientes');
   const input = (asunto: string, remitente: string) => ({
     tipoDocumento: 'CARTA', numeroDocumento: 'S/N', asunto, contenido: '', antecedente: null, destino: null, folios: 1, remitente,
-    fechaPresentacion: '2026-11-23', recibidoEn: new Date(), claveHash: () => 'x', clave: 'ABCD1234', codigoVerificacion: `C${Math.random()}`, archivos: [],
+    fechaPresentacion: '2026-11-23', recibidoEn: new Date(), claveHash: 'x', clave: 'ABCD1234', codigoVerificacion: `C${Math.random()}`, archivos: [],
   });
   const a = await fileExpediente(stack.db, input('Primera', 'Ana'));
   // remitente is NOT NULL: the insert fails after the counter moved, and the transaction rolls back.
   await t.throwsAsync(() => fileExpediente(stack.db, input('Falla', null as never)));
   const b = await fileExpediente(stack.db, input('Segunda', 'Ana'));
   t.is(Number(b.row.numero.split('-')[0]), Number(a.row.numero.split('-')[0]) + 1);
+});
+
+test('numbers past 99999 keep every digit, and the stored workflow id is the one the API derives', async (t) => {
+  const stack = await startStack();
+  t.teardown(() => stack.close());
+  const { fileExpediente, formatNumero } = await import('../api/expedientes');
+  const { workflowIdFor } = await import('../workflows/definitions');
+  const now = new Date();
+  const anio = Number(now.toLocaleDateString('en-CA', { timeZone: 'America/Lima' }).slice(0, 4));
+  await stack.db('expediente_counters').insert({ anio, ultimo: 99_998 }).onConflict('anio').merge();
+  const input = (asunto: string) => ({
+    tipoDocumento: 'CARTA', numeroDocumento: 'S/N', asunto, contenido: '', antecedente: null, destino: null, folios: 1, remitente: 'Ana',
+    fechaPresentacion: '2026-11-23', recibidoEn: now, claveHash: 'x', clave: 'ABCD1234', codigoVerificacion: `C${Math.random()}`, archivos: [],
+  });
+  const rows = await Promise.all(['a', 'b', 'c'].map((a) => fileExpediente(stack.db, input(a), now)));
+  const numeros = rows.map((r) => r.row.numero).sort();
+  t.deepEqual(numeros, [formatNumero(100_000, anio), formatNumero(100_001, anio), formatNumero(99_999, anio)].sort());
+  t.is(formatNumero(99_999, anio), `99999-${anio}`);
+  t.is(formatNumero(7, anio), `00007-${anio}`);
+  for (const { row } of rows) t.is(row.workflow_id, workflowIdFor(row.numero));
 });

@@ -12,6 +12,7 @@ import { createDb, migrateLatest } from '../../lib/db';
 import { seedDemo } from '../../lib/demo';
 import { createWorker } from '../../lib/worker';
 import { createApp } from '../../api/app';
+import { createStarter } from '../../api/starter';
 import type { ActivityDeps } from '../../activities';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -164,6 +165,9 @@ export async function startStack(env: Record<string, string> = {}, opts: StackOp
     TEMPORAL_NAMESPACE: await createNamespace(),
     SMTP_URL: `smtp://127.0.0.1:${catcher.smtpPort}`,
     CORREO_REINTENTO_MAX_SEGUNDOS: '1',
+    // The tests of a file share one app and file at once: they look at a case's workflow right
+    // after filing, so starts are deferred only where a test asks for it (test/starter.test.ts).
+    INICIO_DIFERIDO_DESDE: '1000',
     ...env,
   });
   const database = await createTestDb();
@@ -176,7 +180,8 @@ export async function startStack(env: Record<string, string> = {}, opts: StackOp
   const pdf = testPdf();
   const worker = opts.worker === false ? undefined : await startWorker(config, { db: database.db, config, mailer, storage, pdf, calendar });
   const clock = opts.clock ?? systemClock;
-  const app = createApp({ db: database.db, temporal: client, config, clock, identity: opts.identity ?? offlineRegistry(), storage, calendar, pdf });
+  const starter = createStarter(database.db, client, config);
+  const app = createApp({ db: database.db, temporal: client, config, clock, identity: opts.identity ?? offlineRegistry(), storage, calendar, pdf, starter });
   const server: Server = await new Promise((res) => {
     const s = app.listen(0, '127.0.0.1', () => res(s));
   });
@@ -192,8 +197,10 @@ export async function startStack(env: Record<string, string> = {}, opts: StackOp
     storage,
     storageDir,
     pdf,
+    starter,
     async close() {
       await new Promise((r) => server.close(r));
+      starter.stop();
       await worker?.stop();
       await client.connection.close();
       await database.drop();
