@@ -160,6 +160,9 @@ async function phase(count, deadline) {
 }
 (async () => {
   await phase(s.warmup, performance.now() + Math.min(s.timeoutMs, 60000));
+  // The caller may let what the warm-up caused settle before the timed phase.
+  parentPort.postMessage({ warm: true });
+  await new Promise((r) => parentPort.once('message', r));
   const t0 = performance.now();
   const deadline = t0 + s.timeoutMs;
   const results = await phase(s.count, deadline);
@@ -183,13 +186,27 @@ async function phase(count, deadline) {
 })().catch((err) => parentPort.postMessage({ fatal: String(err && err.stack ? err.stack : err) }));
 `;
 
-/** Runs `warmup` then `count` multipart POSTs, `concurrency` at a time, from a worker thread. */
-export function runLoad(spec: LoadSpec): Promise<LoadResult> {
+/**
+ * Runs `warmup` then `count` multipart POSTs, `concurrency` at a time, from a worker thread;
+ * `afterWarmup` runs between the two (to wait until the warm-up's own work is done).
+ */
+export function runLoad(spec: LoadSpec, afterWarmup?: () => Promise<void>): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     // eval'd as CommonJS; execArgv cleared so the thread does not load tsx for nothing.
     const worker = new Worker(LOAD_WORKER, { eval: true, workerData: spec, execArgv: [] });
     let settled = false;
-    worker.once('message', (msg: LoadResult | { fatal: string }) => {
+    worker.on('message', (msg: LoadResult | { fatal: string } | { warm: true }) => {
+      if ('warm' in msg) {
+        void (afterWarmup?.() ?? Promise.resolve()).then(
+          () => worker.postMessage('go'),
+          (err) => {
+            settled = true;
+            void worker.terminate();
+            reject(err);
+          },
+        );
+        return;
+      }
       settled = true;
       void worker.terminate();
       if ('fatal' in msg) reject(new Error(`generador de carga: ${msg.fatal}`));
