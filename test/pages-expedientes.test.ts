@@ -149,7 +149,8 @@ test('the filing form shows the catalogues, the limits and the business-hours no
   t.regex(await js.text(), /Idempotency-Key/);
 });
 
-test('the form posted without JavaScript files the expediente once and redirects to the cargo', async (t) => {
+// Serial: it checks that storage's temporary folder is empty, which other tests' uploads would fill.
+test.serial('the form posted without JavaScript files the expediente once and redirects to the cargo', async (t) => {
   const { stack, ciudadano } = t.context;
   const idem = crypto.randomUUID();
   // As a browser without JavaScript sends it: no header, the token as the form's first field.

@@ -26,6 +26,8 @@ export async function openBrowser(base: string): Promise<Walk> {
       const ctx = await browser.createBrowserContext(opts.downloadPath ? { downloadBehavior: { policy: 'allow', downloadPath: opts.downloadPath } } : {});
       const p = await ctx.newPage();
       await p.setViewport({ width: 1280, height: 900 });
+      // The whole suite runs several stacks and browsers on two cores: a page may wait its turn.
+      p.setDefaultTimeout(90_000);
       p.on('pageerror', (e) => errors.push(`${usuario}: ${String(e)}`));
       await p.goto(`${base}/ingresar?volver=${encodeURIComponent(volver)}`);
       await p.type('#f-usuario', usuario);
