@@ -231,10 +231,14 @@ test('in a browser: derivar → recibir → atender from the trays', async (t) =
     await Promise.all([unidad.waitForNavigation(), unidad.click('#accion-atender button[type="submit"]')]);
     t.is(new URL(unidad.url()).search, '?ok=atender');
     t.regex(await text(unidad), /El expediente fue atendido\./);
-    await unidad.goto(`${base}/bandeja/en-proceso`);
-    t.is(await unidad.$(rowLink(numero)), null);
-    await unidad.goto(`${base}/bandeja/atendidos`);
-    t.truthy(await unidad.$(rowLink(numero)));
+    // The trays in a new tab: the case page embeds the PDF viewer, which under a loaded machine
+    // can hold up leaving the page; the trays are what this part checks.
+    const trays = await unidad.browserContext().newPage();
+    trays.setDefaultTimeout(90_000);
+    await trays.goto(`${base}/bandeja/en-proceso`, { waitUntil: 'domcontentloaded' });
+    t.is(await trays.$(rowLink(numero)), null);
+    await trays.goto(`${base}/bandeja/atendidos`, { waitUntil: 'domcontentloaded' });
+    t.truthy(await trays.$(rowLink(numero)));
 
     const supervisor = await session('supervisor@demo.gob.pe', '/supervision');
     t.regex(await text(supervisor), /Por unidad/);
