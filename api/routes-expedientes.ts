@@ -284,6 +284,11 @@ export async function runAction(ctx: Context, deps: AppDeps, numero: string, acc
   // Fast, friendly refusal from the read model; the workflow's validator still decides races.
   const reason = refusal(accion, facts, actor);
   if (reason) throw isStateRefusal(reason) ? conflict(reason + (await lastAction(deps, exp.id))) : new HttpError(403, 'PROHIBIDO', reason);
+  // Filed during a burst, its start may still be waiting: the case's workflow runs before the
+  // action (and before any of its files is recorded, so a refusal here leaves nothing behind).
+  if (!exp.workflow_iniciado_en && !(await ensureWorkflow(deps.db, deps.temporal, deps.config, exp as ExpedienteRow))) {
+    throw new HttpError(503, 'NO_DISPONIBLE', 'El expediente aún se está registrando. Intente de nuevo en unos segundos.');
+  }
 
   let body: Record<string, unknown> = (bodyOf(ctx) as Record<string, unknown>) ?? {};
   let docs: DocRef[] = [];
@@ -321,10 +326,6 @@ export async function runAction(ctx: Context, deps: AppDeps, numero: string, acc
     }
   }
 
-  // Filed during a burst, its start may still be waiting: the case's workflow runs before it acts.
-  if (!exp.workflow_iniciado_en && !(await ensureWorkflow(deps.db, deps.temporal, deps.config, exp as ExpedienteRow))) {
-    throw new HttpError(503, 'NO_DISPONIBLE', 'El expediente aún se está registrando. Intente de nuevo en unos segundos.');
-  }
   const handle = deps.temporal.workflow.getHandle(workflowIdFor(numero));
   let result;
   switch (accion) {
