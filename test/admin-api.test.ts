@@ -1,33 +1,15 @@
 // The administration API on the real stack: only admins get in; offices with their hierarchy (no
 // cycles), document types with their plazo, business hours that the calendar uses at once, upload
 // limits with bounds, staff roles; and every change leaves one audit row with who, before and after.
-import anyTest, { type TestFn } from 'ava';
-import { startStack, postJson, uid } from './helpers/stack';
-import { fileMultipart, loginAs, type Client } from './helpers/http';
+import { sharedStack, type Stack } from './helpers/shared';
+import { postJson, uid } from './helpers/stack';
+import { fileMultipart, loginAs } from './helpers/http';
 import { effectiveLimits } from '../lib/settings';
 
-type Stack = Awaited<ReturnType<typeof startStack>>;
-interface Ctx {
-  stack: Stack;
-  admin: Client;
-  ciudadano: Client;
-  mesa: Client;
-  supervisor: Client;
-  adminId: number;
-}
-const test = anyTest as TestFn<Ctx>;
-
-test.before(async (t) => {
-  const stack = await startStack();
-  const [admin, ciudadano, mesa, supervisor] = await Promise.all(
-    ['admin@demo.gob.pe', 'ciudadano@demo.pe', 'mesa@demo.gob.pe', 'supervisor@demo.gob.pe'].map((u) => loginAs(stack.base, u)),
-  );
-  const { id: adminId } = await stack.db('cuentas').where({ email: 'admin@demo.gob.pe' }).first('id');
-  t.context = { stack, admin, ciudadano, mesa, supervisor, adminId };
-});
-test.after.always(async (t) => {
-  await t.context.stack?.close();
-});
+const test = sharedStack(
+  { admin: 'admin@demo.gob.pe', ciudadano: 'ciudadano@demo.pe', mesa: 'mesa@demo.gob.pe', supervisor: 'supervisor@demo.gob.pe' },
+  async (stack) => ({ adminId: ((await stack.db('cuentas').where({ email: 'admin@demo.gob.pe' }).first('id')) as { id: number }).id }),
+);
 
 /** A short unique office / type code. */
 const code = (prefix: string) => `${prefix}${uid().slice(0, 6).toUpperCase()}`;

@@ -2,34 +2,15 @@
 // errors beside their field with the values kept, 403 for every other role; a non-working day
 // added on the page moves a running case's plazo; then a real browser (Puppeteer) works the
 // offices page with the keyboard. Set SCREENSHOTS_DIR to keep screenshots of the pages.
-import anyTest, { type TestFn } from 'ava';
+import { sharedStack } from './helpers/shared';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
-import { startStack, required, uid, TEST_PASSWORD } from './helpers/stack';
-import { fileMultipart, loginAs, type Client } from './helpers/http';
+import { required, uid, TEST_PASSWORD } from './helpers/stack';
+import { fileMultipart, type Client } from './helpers/http';
 import { unescapeHtml } from './helpers/html';
 import { until } from './helpers/wait';
 
-type Stack = Awaited<ReturnType<typeof startStack>>;
-interface Ctx {
-  stack: Stack;
-  admin: Client;
-  ciudadano: Client;
-  mesa: Client;
-  supervisor: Client;
-}
-const test = anyTest as TestFn<Ctx>;
-
-test.before(async (t) => {
-  const stack = await startStack();
-  const [admin, ciudadano, mesa, supervisor] = await Promise.all(
-    ['admin@demo.gob.pe', 'ciudadano@demo.pe', 'mesa@demo.gob.pe', 'supervisor@demo.gob.pe'].map((u) => loginAs(stack.base, u)),
-  );
-  t.context = { stack, admin, ciudadano, mesa, supervisor };
-});
-test.after.always(async (t) => {
-  await t.context.stack?.close();
-});
+const test = sharedStack({ admin: 'admin@demo.gob.pe', ciudadano: 'ciudadano@demo.pe', mesa: 'mesa@demo.gob.pe', supervisor: 'supervisor@demo.gob.pe' });
 
 interface Html {
   status: number;

@@ -2,39 +2,22 @@
 // rows linking to the case, the overdue mark, export links carrying the filters, office isolation;
 // then a real browser walks derivar (mesa de partes) → recibir → atender (OAJ) from the trays.
 // Set SCREENSHOTS_DIR to keep screenshots (trays-*.png).
-import anyTest, { type TestFn } from 'ava';
+import { sharedStack, type Shared } from './helpers/shared';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page as BrowserPage } from 'puppeteer-core';
-import { startStack, uid } from './helpers/stack';
-import { extraAccount, fileMultipart, loginAs, makePdf, type Client } from './helpers/http';
+import { uid } from './helpers/stack';
+import { extraAccount, fileMultipart, makePdf, type Client } from './helpers/http';
 import { openBrowser } from './helpers/browser';
 import { until } from './helpers/wait';
 import { estadoQuery, workflowIdFor } from '../workflows/definitions';
 
-type Stack = Awaited<ReturnType<typeof startStack>>;
-interface Ctx {
-  stack: Stack;
-  ciudadano: Client;
-  mesa: Client;
-  unidad: Client;
-  gerencia: Client;
-  supervisor: Client;
-}
-const test = anyTest as TestFn<Ctx>;
-
-test.before(async (t) => {
-  const stack = await startStack();
-  const [ciudadano, mesa, unidad, supervisor] = await Promise.all(
-    ['ciudadano@demo.pe', 'mesa@demo.gob.pe', 'unidad@demo.gob.pe', 'supervisor@demo.gob.pe'].map((u) => loginAs(stack.base, u)),
-  );
-  const gerencia = await extraAccount(stack.base, stack.db, 'gerencia@demo.gob.pe', { rol: 'unidad', unidad_codigo: 'GG' });
-  t.context = { stack, ciudadano, mesa, unidad, gerencia, supervisor };
-});
-test.after.always(async (t) => {
-  await t.context.stack?.close();
-});
+const test = sharedStack(
+  { ciudadano: 'ciudadano@demo.pe', mesa: 'mesa@demo.gob.pe', unidad: 'unidad@demo.gob.pe', supervisor: 'supervisor@demo.gob.pe' },
+  async (stack) => ({ gerencia: await extraAccount(stack.base, stack.db, 'gerencia@demo.gob.pe', { rol: 'unidad', unidad_codigo: 'GG' }) }),
+);
+type Ctx = Shared<'ciudadano' | 'mesa' | 'unidad' | 'supervisor', { gerencia: Client }>;
 
 interface Html {
   status: number;

@@ -3,33 +3,19 @@
 // unread badge; the staff view of the case (notificar form, deposited / read dates). Then a real
 // browser: staff notify through the form, the citizen opens the casilla, reads the notification
 // and downloads its constancia. SCREENSHOTS_DIR keeps screenshots (casilla-*.png).
-import anyTest, { type TestFn } from 'ava';
+import { sharedStack, type Shared } from './helpers/shared';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page as BrowserPage } from 'puppeteer-core';
-import { startStack, uid } from './helpers/stack';
-import { actionMultipart, fileMultipart, loginAs, makePdf, type Client } from './helpers/http';
+import { uid } from './helpers/stack';
+import { actionMultipart, fileMultipart, makePdf, type Client } from './helpers/http';
 import { openBrowser } from './helpers/browser';
 import { until } from './helpers/wait';
 
-type Stack = Awaited<ReturnType<typeof startStack>>;
-interface Ctx {
-  stack: Stack;
-  ciudadano: Client;
-  mesa: Client;
-}
-const test = anyTest as TestFn<Ctx>;
-
-test.before(async (t) => {
-  const stack = await startStack();
-  const [ciudadano, mesa] = await Promise.all([loginAs(stack.base, 'ciudadano@demo.pe'), loginAs(stack.base, 'mesa@demo.gob.pe')]);
-  t.context = { stack, ciudadano, mesa };
-});
-test.after.always(async (t) => {
-  await t.context.stack?.close();
-});
+const test = sharedStack({ ciudadano: 'ciudadano@demo.pe', mesa: 'mesa@demo.gob.pe' });
+type Ctx = Shared<'ciudadano' | 'mesa'>;
 
 const sha256 = (b: Uint8Array | Buffer) => createHash('sha256').update(b).digest('hex');
 

@@ -1,37 +1,18 @@
 // The expediente pages as people use them: the filing form, the cargo, Mis trámites, the detail
 // with the actions each role may take, the public consulta and verification pages; then a real
 // browser files a document through the form. Set SCREENSHOTS_DIR to keep screenshots of each page.
-import anyTest, { type TestFn } from 'ava';
+import { sharedStack, type Shared, type Stack } from './helpers/shared';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page as BrowserPage } from 'puppeteer-core';
-import { startStack, uid } from './helpers/stack';
+import { uid } from './helpers/stack';
 import { fileMultipart, loginAs, makePdf, type Client } from './helpers/http';
 import { openBrowser } from './helpers/browser';
 
-type Stack = Awaited<ReturnType<typeof startStack>>;
-interface Ctx {
-  stack: Stack;
-  ciudadano: Client;
-  mesa: Client;
-  unidad: Client;
-}
-const test = anyTest as TestFn<Ctx>;
-
-test.before(async (t) => {
-  const stack = await startStack();
-  const [ciudadano, mesa, unidad] = await Promise.all([
-    loginAs(stack.base, 'ciudadano@demo.pe'),
-    loginAs(stack.base, 'mesa@demo.gob.pe'),
-    loginAs(stack.base, 'unidad@demo.gob.pe'),
-  ]);
-  t.context = { stack, ciudadano, mesa, unidad };
-});
-test.after.always(async (t) => {
-  await t.context.stack?.close();
-});
+const test = sharedStack({ ciudadano: 'ciudadano@demo.pe', mesa: 'mesa@demo.gob.pe', unidad: 'unidad@demo.gob.pe' });
+type Ctx = Shared<'ciudadano' | 'mesa' | 'unidad'>;
 
 interface Html {
   status: number;
