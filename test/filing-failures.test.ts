@@ -8,6 +8,7 @@ import { manualClock } from '../lib/clock';
 import { releasePdf, startStack, startWorker, testPdf } from './helpers/stack';
 import { fileMultipart, loginAs, makePdf } from './helpers/http';
 import { until } from './helpers/wait';
+import { filingHead } from './helpers/filing';
 import { workflowIdFor } from '../workflows/definitions';
 import { createMailer } from '../lib/mailer';
 
@@ -41,11 +42,7 @@ test('a connection dropped mid-upload files nothing and leaves no partial file',
   const ciudadano = await loginAs(stack.base, 'ciudadano@demo.pe');
   const before = (await stack.db('expedientes').count<{ count: number }[]>('* as count'))[0].count;
   const boundary = '----mpv-corte';
-  const head =
-    `--${boundary}\r\nContent-Disposition: form-data; name="tipoDocumento"\r\n\r\nSOLICITUD\r\n` +
-    `--${boundary}\r\nContent-Disposition: form-data; name="asunto"\r\n\r\nSe corta a la mitad\r\n` +
-    `--${boundary}\r\nContent-Disposition: form-data; name="aceptaPrivacidad"\r\n\r\ntrue\r\n` +
-    `--${boundary}\r\nContent-Disposition: form-data; name="principal"; filename="grande.pdf"\r\nContent-Type: application/pdf\r\n\r\n`;
+  const head = filingHead(boundary, 'Se corta a la mitad', 'grande.pdf');
   const pdf = Buffer.from(await makePdf(1));
   const url = new URL(`${stack.base}/api/v1/expedientes`);
   const tmpDir = join(stack.storageDir, 'tmp');
@@ -89,7 +86,7 @@ test('a long upload keeps its session even past the idle timeout', async (t) => 
     body,
     duplex: 'half',
   } as RequestInit);
-  push(enc.encode(`--${boundary}\r\nContent-Disposition: form-data; name="tipoDocumento"\r\n\r\nSOLICITUD\r\n--${boundary}\r\nContent-Disposition: form-data; name="asunto"\r\n\r\nUna carga muy lenta\r\n--${boundary}\r\nContent-Disposition: form-data; name="aceptaPrivacidad"\r\n\r\ntrue\r\n--${boundary}\r\nContent-Disposition: form-data; name="principal"; filename="lento.pdf"\r\nContent-Type: application/pdf\r\n\r\n`));
+  push(enc.encode(filingHead(boundary, 'Una carga muy lenta', 'lento.pdf')));
   push(pdf.subarray(0, 100));
   // Once the file is streaming into storage (the session was checked), more than the idle
   // timeout (30 min) passes before it finishes.

@@ -4,6 +4,7 @@ import test from 'ava';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { startStack } from './helpers/stack';
 import { loginAs } from './helpers/http';
+import { filingInput } from './helpers/filing';
 import { fileExpediente, plazosFor } from '../api/expedientes';
 import { WORKFLOW_TYPE, derivarUpdate, workflowIdFor, type EstadoView, type ExpedienteInput } from '../workflows/definitions';
 
@@ -14,15 +15,7 @@ test('a derivar delivered with the first workflow task leaves the case derived',
   const cuenta = await stack.db('cuentas').where({ email: 'ciudadano@demo.pe' }).first('id');
   // Filed, its workflow not started yet (as when Temporal was unreachable at filing time).
   const now = new Date();
-  const { row } = await fileExpediente(
-    stack.db,
-    {
-      tipoDocumento: 'CARTA', numeroDocumento: 'S/N', asunto: 'Derivado en la primera tarea', contenido: '', antecedente: null, destino: null,
-      folios: 1, remitente: 'Ciudadano Demo', fechaPresentacion: now.toISOString().slice(0, 10), recibidoEn: now, claveHash: 'x',
-      clave: 'ABCD1234', codigoVerificacion: `PRUEBA-${now.getTime()}`, archivos: [], cuentaId: cuenta.id,
-    },
-    now,
-  );
+  const { row } = await fileExpediente(stack.db, filingInput('Derivado en la primera tarea', { cuentaId: cuenta.id }, now), now);
   const input: ExpedienteInput = {
     numero: row.numero,
     tipoDocumento: 'CARTA',

@@ -2,6 +2,7 @@
 import test from 'ava';
 import { startStack } from './helpers/stack';
 import { fileMultipart, loginAs } from './helpers/http';
+import { filingInput } from './helpers/filing';
 
 test('50 concurrent filings get 50 consecutive numbers, no gaps and no duplicates', async (t) => {
   const stack = await startStack();
@@ -23,10 +24,7 @@ test('a failed filing gives its number back', async (t) => {
   const stack = await startStack();
   t.teardown(() => stack.close());
   const { fileExpediente } = await import('../api/expedientes');
-  const input = (asunto: string, remitente: string) => ({
-    tipoDocumento: 'CARTA', numeroDocumento: 'S/N', asunto, contenido: '', antecedente: null, destino: null, folios: 1, remitente,
-    fechaPresentacion: '2026-11-23', recibidoEn: new Date(), claveHash: 'x', clave: 'ABCD1234', codigoVerificacion: `C${Math.random()}`, archivos: [],
-  });
+  const input = (asunto: string, remitente: string) => filingInput(asunto, { remitente });
   const a = await fileExpediente(stack.db, input('Primera', 'Ana'));
   // remitente is NOT NULL: the insert fails after the counter moved, and the transaction rolls back.
   await t.throwsAsync(() => fileExpediente(stack.db, input('Falla', null as never)));
@@ -42,11 +40,7 @@ test('numbers past 99999 keep every digit, and the stored workflow id is the one
   const now = new Date();
   const anio = Number(now.toLocaleDateString('en-CA', { timeZone: 'America/Lima' }).slice(0, 4));
   await stack.db('expediente_counters').insert({ anio, ultimo: 99_998 }).onConflict('anio').merge();
-  const input = (asunto: string) => ({
-    tipoDocumento: 'CARTA', numeroDocumento: 'S/N', asunto, contenido: '', antecedente: null, destino: null, folios: 1, remitente: 'Ana',
-    fechaPresentacion: '2026-11-23', recibidoEn: now, claveHash: 'x', clave: 'ABCD1234', codigoVerificacion: `C${Math.random()}`, archivos: [],
-  });
-  const rows = await Promise.all(['a', 'b', 'c'].map((a) => fileExpediente(stack.db, input(a), now)));
+  const rows = await Promise.all(['a', 'b', 'c'].map((a) => fileExpediente(stack.db, filingInput(a, {}, now), now)));
   const numeros = rows.map((r) => r.row.numero).sort();
   t.deepEqual(numeros, [formatNumero(100_000, anio), formatNumero(100_001, anio), formatNumero(99_999, anio)].sort());
   t.is(formatNumero(99_999, anio), `99999-${anio}`);

@@ -5,6 +5,7 @@
 import { sharedStack } from './helpers/shared';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
+import { launchOptions } from '../lib/pdf';
 import { required, uid, TEST_PASSWORD } from './helpers/stack';
 import { fileMultipart, type Client } from './helpers/http';
 import { unescapeHtml } from './helpers/html';
@@ -236,11 +237,7 @@ const shots = process.env.SCREENSHOTS_DIR;
 
 test('in a browser: the admin creates an office using only the keyboard', async (t) => {
   const { stack } = t.context;
-  const browser = await puppeteer.launch({
-    executablePath: required('PUPPETEER_EXECUTABLE_PATH'),
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser = await puppeteer.launch(launchOptions(required('PUPPETEER_EXECUTABLE_PATH')));
   try {
     const p = await browser.newPage();
     await p.setViewport({ width: 1280, height: 900 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { startStack } from './helpers/stack';
 import { fileMultipart, loginAs, makePdf, type Client } from './helpers/http';
 import { until } from './helpers/wait';
+import { filingHead, filingInput } from './helpers/filing';
 import { workflowIdFor } from '../workflows/definitions';
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
@@ -16,11 +17,7 @@ type Stack = Awaited<ReturnType<typeof startStack>>;
 /** Filings kept in flight: each sends its fields and the start of its file, then waits. */
 async function holdFilings(stack: Stack, who: Client, n: number) {
   const boundary = '----mpv-en-curso';
-  const head =
-    `--${boundary}\r\nContent-Disposition: form-data; name="tipoDocumento"\r\n\r\nSOLICITUD\r\n` +
-    `--${boundary}\r\nContent-Disposition: form-data; name="asunto"\r\n\r\nUna carga que sigue en curso\r\n` +
-    `--${boundary}\r\nContent-Disposition: form-data; name="aceptaPrivacidad"\r\n\r\ntrue\r\n` +
-    `--${boundary}\r\nContent-Disposition: form-data; name="principal"; filename="en-curso.pdf"\r\nContent-Type: application/pdf\r\n\r\n`;
+  const head = filingHead(boundary, 'Una carga que sigue en curso', 'en-curso.pdf');
   const pdf = Buffer.from(await makePdf(1));
   const url = new URL(`${stack.base}/api/v1/expedientes`);
   const requests: ClientRequest[] = [];
@@ -137,11 +134,7 @@ test('the sweeper starts a filing whose start was lost with its process, and lea
   const { startSweeper } = await import('../api/sweeper');
   // Recorded, but its process ended before starting the workflow.
   const now = new Date();
-  const { row } = await fileExpediente(stack.db, {
-    tipoDocumento: 'CARTA', numeroDocumento: 'S/N', asunto: 'Su proceso terminó antes de iniciarlo', contenido: '', antecedente: null, destino: null,
-    folios: 1, remitente: 'Ciudadano Demo', fechaPresentacion: now.toISOString().slice(0, 10), recibidoEn: now, claveHash: 'x', clave: 'ABCD1234',
-    codigoVerificacion: `BARR-${Date.now()}`, archivos: [],
-  }, now);
+  const { row } = await fileExpediente(stack.db, filingInput('Su proceso terminó antes de iniciarlo', {}, now), now);
   const sweeper = startSweeper(stack.db, stack.client, stack.config, 3_600_000);
   t.teardown(() => sweeper.stop());
   // Younger than INICIO_DIFERIDO_MAX_SEGUNDOS: its own process may still start it.

@@ -2,6 +2,7 @@
 // person, logged in through the login form, and every page error collected for the test to check.
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { required, TEST_PASSWORD } from './stack';
+import { launchOptions } from '../../lib/pdf';
 
 export interface Walk {
   browser: Browser;
@@ -13,11 +14,8 @@ export interface Walk {
 }
 
 export async function openBrowser(base: string): Promise<Walk> {
-  const browser = await puppeteer.launch({
-    executablePath: required('PUPPETEER_EXECUTABLE_PATH'),
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  // The full browser (the one people use), with the flags lib/pdf.ts gives Chromium.
+  const browser = await puppeteer.launch(launchOptions(required('PUPPETEER_EXECUTABLE_PATH')));
   const errors: string[] = [];
   return {
     browser,

@@ -1,12 +1,10 @@
 // Takes screenshots of pages with the project's Chromium, to look at what a person sees:
 //   npx tsx test/tools/screenshot.ts <url> <out.png> [width] [url2 out2.png …]
 import puppeteer from 'puppeteer-core';
+import { launchOptions } from '../../lib/pdf';
 
 const args = process.argv.slice(2);
-const browser = await puppeteer.launch({
-  executablePath: process.env.PUPPETEER_EXECUTABLE_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const browser = await puppeteer.launch(launchOptions(process.env.PUPPETEER_EXECUTABLE_PATH ?? '/usr/bin/chromium'));
 try {
   for (let i = 0; i + 1 < args.length; i += 2) {
     const page = await browser.newPage();
