@@ -20,6 +20,7 @@ import { authenticate } from './auth/session';
 import { csrfProtection } from './auth/csrf';
 import { cuentasRouter } from './routes-cuentas';
 import { errorHandler } from './errors';
+import { clientAddress } from './client-address';
 import { apiRouter } from './routes';
 import { createViews, staticDir } from '../web/render';
 import { pageRouter } from '../web/pages';
@@ -42,7 +43,9 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps) {
   const app = new Koa();
-  app.proxy = true;
+  // Forwarded headers are believed only from the configured proxies (api/client-address.ts).
+  app.proxy = false;
+  app.use(clientAddress(deps.config.trustedProxies));
   const views = createViews(deps.config);
   app.use(errorHandler(views.render));
   app.use(serve(staticDir, { maxage: 3600_000 }));

@@ -1,7 +1,13 @@
 // The one place where ports, URLs, limits, plazos and hours are read from the environment.
 // Entry points load it once and hand it down; tests call `loadConfig` with their own env.
 
+import proxyaddr from 'proxy-addr';
+
 export class ConfigError extends Error {}
+
+const ROLES = ['ciudadano', 'mesa_partes', 'unidad', 'supervisor', 'admin'] as const;
+// RFC 4648 base32, at least 128 bits (26 characters) as RFC 4226 recommends.
+const BASE32_SECRET = /^[A-Z2-7]{26,}=*$/;
 
 type Env = Record<string, string | undefined>;
 
@@ -48,6 +54,11 @@ function reader(env: Env) {
       if (!/^[\w.-]+:\d{1,5}$/.test(v)) return fail(key, 'debe tener la forma host:puerto');
       return v;
     },
+    list(key: string, def: string[] = []) {
+      const v = raw(key);
+      if (v === undefined) return def;
+      return v.split(',').map((x) => x.trim()).filter(Boolean);
+    },
     time(key: string, def: string) {
       const v = raw(key) ?? def;
       const m = /^(\d{2}):(\d{2})$/.exec(v);
@@ -81,6 +92,29 @@ export function loadConfig(env: Env = process.env) {
       host: r.str('HOST', '127.0.0.1'),
       port,
       publicUrl: r.url('PUBLIC_URL', `http://localhost:${port}`, ['http:', 'https:'])!.replace(/\/$/, ''),
+    },
+    // Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or CIDRs,
+    // comma-separated). Empty: the TCP peer is the client, whatever headers it sends.
+    trustedProxies: trustedProxies(r.list('PROXIES_CONFIABLES'), env.PROXIES_CONFIABLES),
+    security: {
+      // Roles that must log in with a second factor (TOTP); such an account enrols before anything else.
+      twoFactorRoles: r.list('DOBLE_FACTOR_ROLES', ['admin']).map((rol) => {
+        if (!(ROLES as readonly string[]).includes(rol)) {
+          throw new ConfigError(`Configuración inválida: DOBLE_FACTOR_ROLES=${JSON.stringify(env.DOBLE_FACTOR_ROLES)} — rol desconocido «${rol}» (${ROLES.join(', ')})`);
+        }
+        return rol as (typeof ROLES)[number];
+      }),
+      // The demo admin's TOTP secret (base32), printed at start so a person can add it to an app.
+      demoTotpSecret: (() => {
+        const v = r.str('DEMO_TOTP_SECRET', 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP').toUpperCase();
+        if (!BASE32_SECRET.test(v)) throw new ConfigError('Configuración inválida: DEMO_TOTP_SECRET debe ser base32 (A-Z, 2-7) de al menos 26 caracteres');
+        return v;
+      })(),
+    },
+    // ClamAV's daemon: every upload is streamed to it and refused unless clean; unset, no scanning.
+    clamav: {
+      url: r.url('CLAMAV_URL', undefined, ['tcp:', 'unix:']),
+      timeoutMs: r.int('CLAMAV_TIMEOUT_MS', 60_000, 100, 600_000),
     },
     dataDir,
     storageDir: r.str('STORAGE_DIR', `${dataDir}/files`),
@@ -166,6 +200,15 @@ export function loadConfig(env: Env = process.env) {
     throw new ConfigError('Configuración inválida: HORARIO_INICIO debe ser anterior a HORARIO_FIN');
   }
   return config;
+}
+
+function trustedProxies(list: string[], raw: string | undefined) {
+  try {
+    proxyaddr.compile(list);
+  } catch (e) {
+    throw new ConfigError(`Configuración inválida: PROXIES_CONFIABLES=${JSON.stringify(raw)} — ${(e as Error).message}; use direcciones IP o CIDR separadas por comas`);
+  }
+  return list;
 }
 
 export type Config = ReturnType<typeof loadConfig>;
