@@ -12,6 +12,7 @@ import { requireFiler } from './auth/roles';
 import { STAFF_ROLES, principal, type Principal } from './auth/session';
 import { blockedFor, hit, tooMany } from './auth/throttle';
 import { newVerificationCode } from '../lib/documents';
+import { antivirusFor } from '../lib/clamav';
 import { effectiveLimits, loadSettings } from '../lib/settings';
 import { hmac, randomToken, sameString } from '../lib/secrets';
 import { formatInstant, isValidDay } from '../domain/calendar';
@@ -186,7 +187,8 @@ export async function createFiling(ctx: Context, deps: AppDeps) {
 async function fileFromRequest(ctx: Context, deps: AppDeps, p: ReturnType<typeof requireFiler>) {
   const key = ctx.get('Idempotency-Key') || undefined;
   if (key && !/^[\w.:-]{8,200}$/.test(key)) throw badRequest('La cabecera Idempotency-Key debe tener entre 8 y 200 caracteres (letras, números, . : _ -).');
-  const { fields, files } = await parseMultipart(ctx.req, deps.storage, await filingRules(deps));
+  // Every file scanned clean (when an antivirus is configured) before a number is taken.
+  const { fields, files } = await parseMultipart(ctx.req, deps.storage, await filingRules(deps), antivirusFor(deps.config));
   const d = parse(filingSchema, fields);
   const principalFile = files.find((f) => f.field === 'principal');
   if (!principalFile) throw badRequest('Adjunte el documento principal en PDF.', 'principal');
@@ -308,7 +310,7 @@ export async function runAction(ctx: Context, deps: AppDeps, numero: string, acc
     };
     let uploaded: UploadedFile[] = [];
     if (ctx.is('multipart')) {
-      const parsed = await parseMultipart(ctx.req, deps.storage, rules);
+      const parsed = await parseMultipart(ctx.req, deps.storage, rules, antivirusFor(deps.config));
       body = parsed.fields;
       uploaded = parsed.files;
     }

@@ -3,19 +3,25 @@
 // streaming, so memory stays flat whatever the size. Only the first bytes of each file are
 // kept (to recognise its type by content) and text fields up to `maxFieldBytes`.
 //
+// With an antivirus (CLAMAV_URL), each file is also streamed to clamd as it is stored, and stays a
+// temporary file until every file of the request is known clean: an infected file is refused
+// (422), and so is every upload while clamd cannot answer (503).
+//
 // What is left on disk when a request is refused:
-// - the file being streamed when the refusal happens (too large, wrong type, empty, client gone)
-//   never becomes a stored file: `Storage.put` removes its temporary file, and the promise
-//   returned here only rejects after every `put` of the request has settled;
-// - files of the same request that were already stored completely are NOT deleted. Storage is
-//   content-addressed (key = SHA-256), so another expediente may reference the very same key;
-//   deleting here could break it. Unreferenced keys are the caller's (or a sweeper's) business.
+// - the file being streamed when the refusal happens (too large, wrong type, empty, infected,
+//   client gone) never becomes a stored file: `Storage.put` removes its temporary file, and the
+//   promise returned here only rejects after every `put` of the request has settled;
+// - with an antivirus, neither do the other files of the request (they wait for the verdicts);
+// - without one, files of the same request that were already stored completely are NOT deleted.
+//   Storage is content-addressed (key = SHA-256), so another expediente may reference the very
+//   same key; deleting here could break it. Unreferenced keys are a sweeper's business.
 import type { IncomingMessage } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import busboy from 'busboy';
 import { fileTypeFromBuffer } from 'file-type';
 import { PDFDocument } from 'pdf-lib';
 import { TooLarge, type RangeHandle, type Storage } from '../lib/storage';
+import { ScannerUnavailable, ScanTooLarge, type AntivirusScanner, type StreamScan } from '../lib/clamav';
 import { countPdfPages } from '../lib/pdf-pages';
 import { HttpError } from './errors';
 import { deferredCsrf } from './auth/csrf';
@@ -74,6 +80,7 @@ interface FileEdges {
 const invalid = (message: string, field?: string) => new HttpError(400, 'SOLICITUD_INVALIDA', message, field);
 const refused = (message: string, field?: string) => new HttpError(422, 'ARCHIVO_INVALIDO', message, field);
 const tooLarge = (message: string, field?: string) => new HttpError(413, 'DEMASIADO_GRANDE', message, field);
+const unscanned = () => new HttpError(503, 'ANTIVIRUS_NO_DISPONIBLE', 'No se pudo verificar los archivos, intente en unos minutos.');
 
 /** The client went away before the form was complete. */
 export class UploadAborted extends HttpError {
@@ -253,6 +260,77 @@ class Sniffer extends Transform {
   }
 }
 
+/**
+ * Passes the bytes through unchanged while streaming them to clamd. At the end it holds the file
+ * until its verdict is known, and then until `release` (every file of the request clean): `put`
+ * renames nothing before that, and a refused file fails, so `put` removes its temporary file.
+ */
+class Scan extends Transform {
+  private readonly scan: StreamScan;
+  /** Settles with this file's verdict: resolves when clean. */
+  readonly clean: Promise<void>;
+  private verdict!: { resolve: () => void; reject: (err: Error) => void };
+
+  constructor(
+    scanner: AntivirusScanner,
+    private readonly filename: string,
+    private readonly field: string,
+    private readonly release: Promise<void>,
+  ) {
+    super();
+    this.scan = scanner.start();
+    this.clean = new Promise((resolve, reject) => (this.verdict = { resolve, reject }));
+    this.clean.catch(() => undefined); // its failure reaches the request through `put`
+  }
+
+  /** What a refusal of clamd's means for the person uploading. */
+  private refusal(err: unknown): Error {
+    if (err instanceof ScanTooLarge) {
+      console.warn(`[antivirus] «${this.filename}» supera el StreamMaxLength de clamd (${err.message})`);
+      return tooLarge(`El archivo «${this.filename}» es más grande de lo que el antivirus puede revisar y no fue aceptado.`, this.field);
+    }
+    if (err instanceof ScannerUnavailable) {
+      console.error(`[antivirus] no se pudo revisar «${this.filename}»: ${err.message}`);
+      return unscanned();
+    }
+    return err as Error;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
+    this.scan.write(chunk).then(
+      () => cb(null, chunk),
+      (err: unknown) => cb(this.refusal(err)),
+    );
+  }
+
+  override _flush(cb: TransformCallback) {
+    this.scan
+      .end()
+      .then((verdict) => {
+        if (!verdict.clean) {
+          console.warn(`[antivirus] «${this.filename}» rechazado: ${verdict.signature}`);
+          throw new HttpError(422, 'ARCHIVO_INFECTADO', `El archivo «${this.filename}» contiene software malicioso (${verdict.signature}) y no fue aceptado.`, this.field);
+        }
+        this.verdict.resolve();
+        return this.release;
+      })
+      .then(
+        () => cb(),
+        (err: unknown) => {
+          const refusal = this.refusal(err);
+          this.verdict.reject(refusal);
+          cb(refusal);
+        },
+      );
+  }
+
+  override _destroy(err: Error | null, cb: (error?: Error | null) => void) {
+    this.scan.abort();
+    this.verdict.reject(err ?? new Error('carga interrumpida'));
+    cb(err);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /**
@@ -267,12 +345,16 @@ class Sniffer extends Transform {
  * - Errors are `HttpError`s with the Spanish message a person reads (415, 400, 413, 422);
  *   `UploadAborted` when the client goes away. On any error reading stops (the rest of the body
  *   is drained and discarded so the response can still be sent).
+ * - With `antivirus`, every file is scanned while it is stored and the request resolves only
+ *   when all are clean: 422 naming an infected file and its signature, 503 when clamd cannot
+ *   answer; either way nothing of the request is stored.
  * - PDFs get `paginas` after the whole request has been read (one PDF parsed at a time).
  */
 export async function parseMultipart(
   req: IncomingMessage,
   storage: Storage,
   rules: UploadRules,
+  antivirus?: AntivirusScanner,
 ): Promise<{ fields: Record<string, string>; files: UploadedFile[] }> {
   const contentType = req.headers['content-type'] ?? '';
   if (!/^multipart\/form-data\s*(;|$)/i.test(contentType)) {
@@ -301,7 +383,7 @@ export async function parseMultipart(
     throw invalid('El formulario multipart/form-data no indica su separador (boundary).');
   }
 
-  const { fields, files, edges } = await receive(req, bb, storage, rules, maxFields, maxFieldBytes, deferredCsrf(req));
+  const { fields, files, edges } = await receive(req, bb, storage, rules, maxFields, maxFieldBytes, deferredCsrf(req), antivirus);
 
   for (const file of files) {
     if (file.mime !== 'application/pdf') continue;
@@ -325,6 +407,7 @@ function receive(
   maxFields: number,
   maxFieldBytes: number,
   checkCsrf?: (fields: Record<string, string>) => void,
+  antivirus?: AntivirusScanner,
 ): Promise<{ fields: Record<string, string>; files: UploadedFile[]; edges: Map<string, FileEdges> }> {
   return new Promise((resolve, reject) => {
     // A deferred CSRF check runs once, on the fields that came before the first file.
@@ -347,6 +430,12 @@ function receive(
     const streaming = new Set<Sniffer>();
     const counts = new Map<string, number>();
     let done = false;
+    // With an antivirus: every file's verdict, and what lets the files become stored ones.
+    const verdicts: Promise<void>[] = [];
+    let release!: () => void;
+    let withhold!: (err: unknown) => void;
+    const released = new Promise<void>((resolve, reject) => ((release = resolve), (withhold = reject)));
+    released.catch(() => undefined);
 
     const detach = () => {
       req.off('aborted', onAbort);
@@ -357,6 +446,7 @@ function receive(
     const fail = (err: unknown) => {
       if (done) return;
       done = true;
+      withhold(err);
       req.unpipe(bb);
       // Make every `put` in progress fail, so it removes its temporary file...
       for (const s of streaming) s.destroy(err as Error);
@@ -459,11 +549,18 @@ function receive(
       sniffer.on('error', () => undefined);
       file.on('error', (err) => sniffer.destroy(err));
       file.pipe(sniffer);
+      let input: Transform = sniffer;
+      if (antivirus) {
+        const scan = new Scan(antivirus, filename, name, released);
+        verdicts.push(scan.clean);
+        sniffer.on('error', (err) => scan.destroy(err));
+        input = sniffer.pipe(scan);
+      }
 
       const slot = slots.push(undefined) - 1;
       tasks.push(
         storage
-          .put(sniffer, { maxBytes })
+          .put(input, { maxBytes })
           .then(
             (stored) => {
               slots[slot] = { field: name, filename, key: stored.key, size: stored.size, mime: sniffer.mime, ext };
@@ -487,6 +584,7 @@ function receive(
     // busboy closes once every part was read and every file stream ended.
     bb.on('close', () => {
       if (done || !csrfOk()) return;
+      void Promise.all(verdicts).then(release, () => undefined);
       void Promise.all(tasks).then(() => {
         if (done) return;
         done = true;

@@ -1,4 +1,5 @@
-// Finds or installs what the project needs outside npm: packages, the Temporal CLI and Chromium.
+// Finds or installs what the project needs outside npm: packages, the Temporal CLI, Chromium and
+// ClamAV's daemon (for the tests).
 // Only Node built-ins here: this runs on a fresh clone before `npm install`.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, accessSync, chmodSync, writeFileSync, constants } from 'node:fs';
@@ -84,7 +85,10 @@ const CHROMIUM_CANDIDATES = ['chromium', 'chromium-browser', 'google-chrome', 'g
 // wrapper that does not `exec`, so we point at the binary itself (a killed browser must be the
 // browser, not the wrapper).
 const HEADLESS_SHELL_CANDIDATES = ['/usr/lib/chromium/chromium-headless-shell', 'chrome-headless-shell', 'chromium-headless-shell'];
-const APT_PACKAGES = ['chromium', 'chromium-headless-shell', 'fonts-dejavu-core', 'fonts-liberation', 'poppler-utils'];
+// clamav-daemon brings clamd for the tests, which start their own with their own configuration.
+// The package's service, where systemd runs it, listens on its local socket only: no conflict.
+const APT_PACKAGES = ['chromium', 'chromium-headless-shell', 'fonts-dejavu-core', 'fonts-liberation', 'poppler-utils', 'clamav-daemon'];
+const CLAMD_CANDIDATES = ['/usr/sbin/clamd', 'clamd'];
 
 function findExecutable(candidates) {
   for (const c of candidates) {
@@ -130,6 +134,17 @@ export async function ensureChromium() {
   if (!chromium) throw new Error('No se encontró Chromium. Instálelo (paquete `chromium`) o indique PUPPETEER_EXECUTABLE_PATH.');
   if (!pdfChromium) log('sin chromium-headless-shell: los PDF se imprimirán con Chromium completo (más lento)');
   return { chromium, pdfChromium: pdfChromium ?? chromium };
+}
+
+/** ClamAV's daemon: CLAMD_PATH, then /usr/sbin/clamd or PATH, then Debian's package when we are root. */
+export async function ensureClamd() {
+  let clamd = fromEnv('CLAMD_PATH') ?? findExecutable(CLAMD_CANDIDATES);
+  if (!clamd) {
+    await aptInstall();
+    clamd = findExecutable(CLAMD_CANDIDATES);
+  }
+  if (!clamd) throw new Error('No se encontró clamd. Instálelo (paquete `clamav-daemon`) o indique CLAMD_PATH.');
+  return clamd;
 }
 
 /** Everything at once: the Go build, npm and apt mostly wait on different things. */
@@ -194,6 +209,70 @@ export async function startTemporal({ cli, port, uiPort, dbFile, headless, prefi
     child,
   );
   return child;
+}
+
+// The tests' own malware: any file containing this text. ClamAV names it `<name>.UNOFFICIAL`.
+const TEST_MALWARE_MARKER = 'MPV-PRUEBA-SOFTWARE-MALICIOSO';
+const TEST_MALWARE_NAME = 'Mpv.Test.Malware';
+// Small enough that a test can exceed it cheaply; above every file the tests scan.
+const TEST_CLAMD_STREAM_MAX = 10 * 1024 * 1024;
+
+/** Does a clamd answer PING on this port? */
+export function clamdPing(port, host = '127.0.0.1') {
+  return new Promise((res) => {
+    const s = connect({ port, host });
+    let reply = '';
+    s.setTimeout(2000, () => s.destroy());
+    s.on('connect', () => s.write('zPING\0'));
+    s.on('data', (d) => (reply += d.toString('latin1')));
+    s.on('error', () => {});
+    s.on('close', () => res(reply.replace(/\0$/, '') === 'PONG'));
+  });
+}
+
+/**
+ * A clamd for the tests in `dir`, on a free loopback port, whose only signature database is one
+ * generated here (an .ndb hex signature of TEST_MALWARE_MARKER): it starts in a fraction of a
+ * second, needs no download, and finds exactly what the tests plant. Resolves once it answers PING.
+ */
+export async function startTestClamd({ clamd, dir, prefix }) {
+  const port = await freePort();
+  mkdirSync(join(dir, 'db'), { recursive: true });
+  writeFileSync(join(dir, 'db', 'mpv-test.ndb'), `${TEST_MALWARE_NAME}:0:*:${Buffer.from(TEST_MALWARE_MARKER).toString('hex')}\n`);
+  const conf = join(dir, 'clamd.conf');
+  writeFileSync(
+    conf,
+    [
+      'Foreground yes',
+      `TCPSocket ${port}`,
+      'TCPAddr 127.0.0.1',
+      `DatabaseDirectory ${join(dir, 'db')}`,
+      `TemporaryDirectory ${dir}`,
+      `LogFile ${join(dir, 'clamd.log')}`,
+      `StreamMaxLength ${TEST_CLAMD_STREAM_MAX}`,
+      'SelfCheck 0',
+      // No LocalSocket, no User: it runs as whoever runs the tests (root included, which it accepts).
+      '',
+    ].join('\n'),
+  );
+  // Its stdout repeats the log file line by line; errors go to stderr.
+  const child = spawn(clamd, ['--config-file', conf], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  pipeWithPrefix(child, prefix ?? 'clamd');
+  try {
+    await waitFor('clamd', () => clamdPing(port), 30_000, child);
+  } catch (err) {
+    child.kill('SIGTERM');
+    throw new Error(`${err.message} (registro: ${join(dir, 'clamd.log')})`);
+  }
+  return {
+    child,
+    env: {
+      TEST_CLAMAV_URL: `tcp://127.0.0.1:${port}`,
+      TEST_CLAMAV_MARKER: TEST_MALWARE_MARKER,
+      TEST_CLAMAV_SIGNATURE: TEST_MALWARE_NAME,
+      TEST_CLAMAV_STREAM_MAX: String(TEST_CLAMD_STREAM_MAX),
+    },
+  };
 }
 
 export function pipeWithPrefix(child, prefix) {
@@ -265,8 +344,9 @@ export function tsxCommand(script) {
 
 /**
  * The private infrastructure of `npm test` and `npm run bench`: a headless in-memory Temporal
- * dev server and an embedded PostgreSQL in a temp folder, on free ports, plus (optionally) one
- * pre-built workflow bundle. Returns the TEST_* variables the tests read, and `stop()`.
+ * dev server, an embedded PostgreSQL and a clamd with the tests' own signature, in a temp folder,
+ * on free ports, plus (optionally) one pre-built workflow bundle. Returns the TEST_* variables the
+ * tests read, and `stop()`.
  */
 export async function startPrivateStack({ prefix, servers = true, bundle = true }) {
   const { temporalCli, chromium, pdfChromium } = await ensureAll();
@@ -283,19 +363,15 @@ export async function startPrivateStack({ prefix, servers = true, bundle = true 
     if (servers) {
       const temporalPort = await freePort();
       const temporal = await startTemporal({ cli: temporalCli, port: temporalPort, headless: true, prefix: `${prefix}:temporal`, logLevel: 'never' });
-      stops.push(
-        () =>
-          new Promise((res) => {
-            if (temporal.exitCode !== null) return res();
-            temporal.once('exit', res);
-            temporal.kill('SIGTERM');
-          }),
-      );
+      stops.push(() => stopChild(temporal));
       const pgPort = await freePort();
       const { pg, url } = await startEmbeddedPostgres({ dataDir: join(work, 'postgres'), port: pgPort, persistent: false });
       stops.push(() => pg.stop());
       env.TEST_TEMPORAL_ADDRESS = `127.0.0.1:${temporalPort}`;
       env.TEST_DATABASE_URL = url('postgres');
+      const clamd = await startTestClamd({ clamd: await ensureClamd(), dir: join(work, 'clamd'), prefix: `${prefix}:clamd` });
+      stops.push(() => stopChild(clamd.child));
+      Object.assign(env, clamd.env);
     }
     if (bundle) {
       // One workflow bundle for every test file instead of one webpack build per worker.
@@ -312,6 +388,14 @@ export async function startPrivateStack({ prefix, servers = true, bundle = true 
     throw err;
   }
   return { env, stop };
+}
+
+function stopChild(child) {
+  return new Promise((res) => {
+    if (child.exitCode !== null || child.signalCode !== null) return res();
+    child.once('exit', res);
+    child.kill('SIGTERM');
+  });
 }
 
 /** Runs a command with inherited output; resolves with its exit code. */

@@ -18,7 +18,7 @@ test('/health and /ready answer 200 when everything is up', async (t) => {
   t.is(h.status, 200);
   const r = await fetch(`${stack.base}/ready`);
   t.is(r.status, 200);
-  t.deepEqual(await r.json(), { status: 'ok' });
+  t.deepEqual(await r.json(), { status: 'ok', antivirus: 'desactivado' });
 });
 
 test('/ready answers 503 naming what is down', async (t) => {
