@@ -20,6 +20,7 @@ import { authenticate } from './auth/session';
 import { csrfProtection } from './auth/csrf';
 import { cuentasRouter } from './routes-cuentas';
 import { errorHandler } from './errors';
+import { securityHeaders } from './security-headers';
 import { clientAddress } from './client-address';
 import { apiRouter } from './routes';
 import { createViews, staticDir } from '../web/render';
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps) {
   app.proxy = false;
   app.use(clientAddress(deps.config.trustedProxies));
   const views = createViews(deps.config);
+  app.use(securityHeaders(deps.config));
   app.use(errorHandler(views.render));
   app.use(serve(staticDir, { maxage: 3600_000 }));
   app.use(

@@ -492,7 +492,6 @@ export function certifiedNotification(n: { documento: string; asunto: string; de
 export async function streamStored(ctx: Context, deps: AppDeps, sha256: string, nombre: string, mime: string, download: boolean) {
   ctx.type = mime;
   ctx.set('Content-Disposition', `${download ? 'attachment' : 'inline'}; filename*=UTF-8''${encodeURIComponent(nombre)}`);
-  ctx.set('X-Content-Type-Options', 'nosniff');
   ctx.set('Cache-Control', 'private, no-store');
   ctx.body = deps.storage.stream(sha256);
 }

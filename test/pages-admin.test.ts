@@ -85,8 +85,8 @@ test('offices page: errors beside the field with the values kept, the hierarchy,
   const list = await page(stack.base, admin, created.location!);
   t.regex(list.html, new RegExp(`Se guardó la unidad ${opp}\\.`));
   // Children below their parent, indented one level per ancestor.
-  t.regex(list.html, /style="--nivel: 0">Gerencia General[\s\S]*style="--nivel: 1">Oficina de Administración[\s\S]*style="--nivel: 2">Unidad de Recursos Humanos/);
-  t.regex(list.html, new RegExp(`style="--nivel: 1">Oficina de Planeamiento</span>[\\s\\S]*?<code>${opp}</code>[\\s\\S]*?<code>GG</code>`));
+  t.regex(list.html, /data-nivel="0">Gerencia General[\s\S]*data-nivel="1">Oficina de Administración[\s\S]*data-nivel="2">Unidad de Recursos Humanos/);
+  t.regex(list.html, new RegExp(`data-nivel="1">Oficina de Planeamiento</span>[\\s\\S]*?<code>${opp}</code>[\\s\\S]*?<code>GG</code>`));
 
   const edit = await page(stack.base, admin, '/admin/unidades/GG');
   t.regex(edit.html, /<form method="post" action="\/admin\/unidades\/GG"/);

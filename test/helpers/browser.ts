@@ -1,12 +1,16 @@
 // Headless Chromium for the page walks: one browser, a fresh context (cookies, downloads) per
-// person, logged in through the login form, and every page error collected for the test to check.
+// person, logged in through the login form, and every page error and Content Security Policy
+// violation collected for the test to check.
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { required, TEST_PASSWORD } from './stack';
 import { launchOptions } from '../../lib/pdf';
 
 export interface Walk {
   browser: Browser;
-  /** Uncaught errors of every page opened by `session`, as `usuario: error`. */
+  /**
+   * Uncaught errors of every page opened by `session`, as `usuario: error`, and the CSP
+   * violations Chromium reports on any page of the browser, as `CSP url: message`.
+   */
   errors: string[];
   /** A new context logged in as `usuario`, on the page `volver` after login. */
   session(usuario: string, volver: string, opts?: { downloadPath?: string }): Promise<Page>;
@@ -17,6 +21,13 @@ export async function openBrowser(base: string): Promise<Walk> {
   // The full browser (the one people use), with the flags lib/pdf.ts gives Chromium.
   const browser = await puppeteer.launch(launchOptions(required('PUPPETEER_EXECUTABLE_PATH')));
   const errors: string[] = [];
+  // Attached as the page is created, before the test can navigate it: no violation is missed.
+  browser.on('targetcreated', async (target) => {
+    const page = await target.page().catch(() => null); // a target closed at once has no page
+    page?.on('console', (m) => {
+      if (m.text().includes('Content Security Policy')) errors.push(`CSP ${page.url()}: ${m.text()}`);
+    });
+  });
   return {
     browser,
     errors,
