@@ -17,6 +17,7 @@ import { bandejasRouter } from './bandejas';
 import { adminRouter } from './admin';
 import { casillaRouter } from './casilla';
 import { authenticate } from './auth/session';
+import { enrolmentGate } from './auth/enrolment-gate';
 import { csrfProtection } from './auth/csrf';
 import { cuentasRouter } from './routes-cuentas';
 import { errorHandler } from './errors';
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps) {
     }),
   );
   app.use(authenticate(deps));
+  app.use(enrolmentGate);
   app.use(csrfProtection);
   app.use(unreadBadge(deps));
   const api = apiRouter(deps);

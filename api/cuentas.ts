@@ -10,7 +10,8 @@ import { startMailDelivery } from './mail';
 import { queueMail } from '../lib/outbox';
 import { recordAudit } from '../lib/audit';
 import { blockedFor, clear, hit, tooMany } from './auth/throttle';
-import { createSession, displayName, endOtherSessions, type Rol } from './auth/session';
+import { displayName, endOtherSessions, openSession, type Rol } from './auth/session';
+import { hasSecondFactor, issueChallenge, requiresSecondFactor } from './segundo-factor';
 import { IdentityRegistryUnavailable } from '../lib/identity-registry';
 import { dummyHash, hashPassword, hmac, randomToken, sha256, sixDigitCode, verifyPassword } from '../lib/secrets';
 import { normalizeEmail, validateDocumento, validateEmail, validatePassword, validateRuc } from '../domain/identity';
@@ -295,9 +296,15 @@ export async function login(ctx: Context, deps: AppDeps, input: unknown) {
   if (!match.activo) throw new HttpError(403, 'CUENTA_INACTIVA', 'Su cuenta está desactivada. Comuníquese con la entidad.');
   if (!match.email_verificado_en) throw new UnverifiedAccount(match.email);
   await clear(deps.db, `login-cuenta:${match.id}`);
-  const { csrfToken } = await createSession(ctx, deps, match.id);
-  return { usuario: match.email, nombre: displayName(match), rol: match.rol as Rol, unidad: match.unidad_codigo ?? undefined, csrfToken };
+  // With a second factor there is no session yet: the code comes next, for this desafío.
+  if (await hasSecondFactor(deps.db, match.id)) return { segundoFactor: 'totp' as const, desafio: await issueChallenge(deps.db, match.id, now) };
+  const session = await openSession(ctx, deps, match);
+  // The role requires a second factor that the account has yet to enrol: that comes first.
+  return requiresSecondFactor(deps.config, match.rol) ? { ...session, segundoFactorPendiente: true as const } : session;
 }
+
+/** What `login` answers when the password was right and a code must follow. */
+export const needsCode = (r: Awaited<ReturnType<typeof login>>): r is { segundoFactor: 'totp'; desafio: string } => 'desafio' in r;
 
 // ---------- passwords ----------
 

@@ -14,6 +14,7 @@ import {
   listApiTokens,
   listStaff,
   login,
+  needsCode,
   register,
   resendCode,
   resetPassword,
@@ -23,6 +24,7 @@ import {
   updateStaff,
   verifyEmail,
 } from './cuentas';
+import { completeLogin, confirmEnrolment, disableSecondFactor, secondFactorStatus, startEnrolment } from './segundo-factor';
 
 const ACCEPTED = { mensaje: 'Si los datos corresponden a una cuenta, le enviamos un correo con las instrucciones.' };
 
@@ -45,11 +47,24 @@ export function cuentasRouter(deps: AppDeps) {
   });
 
   r.post('/sesiones', async (ctx) => {
-    ctx.body = await login(ctx, deps, bodyOf(ctx));
+    const result = await login(ctx, deps, bodyOf(ctx));
+    // The password was right but a code must follow: no session yet.
+    if (needsCode(result)) ctx.status = 202;
+    ctx.body = result;
+  });
+  r.post('/sesiones/segundo-factor', async (ctx) => {
+    ctx.body = await completeLogin(ctx, deps, bodyOf(ctx));
   });
   r.get('/sesiones/actual', (ctx) => {
     const p = requireCuenta(ctx);
-    ctx.body = { usuario: p.email, nombre: p.nombre, rol: p.rol, unidad: p.unidad ?? undefined, csrfToken: p.csrfToken };
+    ctx.body = {
+      usuario: p.email,
+      nombre: p.nombre,
+      rol: p.rol,
+      unidad: p.unidad ?? undefined,
+      csrfToken: p.csrfToken,
+      segundoFactorPendiente: p.mustEnrolTotp || undefined,
+    };
   });
   r.delete('/sesiones/actual', async (ctx) => {
     requireCuenta(ctx);
@@ -77,6 +92,30 @@ export function cuentasRouter(deps: AppDeps) {
   });
   r.patch('/cuentas/perfil', async (ctx) => {
     ctx.body = await updateProfile(deps, requireCuenta(ctx).cuentaId, bodyOf(ctx));
+  });
+
+  // Two-factor authentication (TOTP) of the logged-in account.
+  r.get('/cuentas/segundo-factor', async (ctx) => {
+    const p = requireCuenta(ctx);
+    ctx.body = await secondFactorStatus(deps, p.cuentaId, p.rol);
+  });
+  r.post('/cuentas/segundo-factor', async (ctx) => {
+    const p = requireCuenta(ctx);
+    ctx.status = 201;
+    ctx.body = await startEnrolment(deps, p);
+  });
+  r.post('/cuentas/segundo-factor/confirmacion', async (ctx) => {
+    const p = requireCuenta(ctx);
+    const { codigosRecuperacion } = await confirmEnrolment(deps, p, bodyOf(ctx));
+    ctx.body = {
+      codigosRecuperacion,
+      mensaje: 'Se activó la verificación en dos pasos. Guarde estos códigos de recuperación: no se volverán a mostrar.',
+    };
+  });
+  r.post('/cuentas/segundo-factor/desactivacion', async (ctx) => {
+    const p = requireCuenta(ctx);
+    await disableSecondFactor(deps, p, ctx.ip, bodyOf(ctx));
+    ctx.body = { mensaje: 'Se desactivó la verificación en dos pasos.' };
   });
 
   // Administration of staff accounts and API tokens.

@@ -110,7 +110,7 @@ export async function trays(): Promise<Figure[]> {
 
     // Page 500 by OFFSET beside the keyset cursor: the same tray query, in the database.
     const sup = await db('cuentas').where({ email: 'supervisor@demo.gob.pe' }).first('id', 'email');
-    const p: Extract<Principal, { kind: 'cuenta' }> = { kind: 'cuenta', cuentaId: sup.id, rol: 'supervisor', email: sup.email, nombre: 'Supervisor', unidad: null, csrfToken: '', sessionHash: '' };
+    const p: Extract<Principal, { kind: 'cuenta' }> = { kind: 'cuenta', cuentaId: sup.id, rol: 'supervisor', email: sup.email, nombre: 'Supervisor', unidad: null, csrfToken: '', sessionHash: '', mustEnrolTotp: false };
     const deps = { db, config, clock: systemClock };
     for (const tray of ['por-validar', 'por-recibir', 'en-proceso', 'observados', 'atendidos', 'vencidos', 'sin-accion', 'todos']) {
       const plan = await db.raw(`explain (analyze, costs off) ${(await bandejaQuery(deps, p, tray, { limite: PAGE })).query.toString()}`);

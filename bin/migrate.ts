@@ -13,7 +13,7 @@ try {
   const applied = await migrateLatest(db);
   console.log(applied.length ? `Migraciones aplicadas: ${applied.join(', ')}` : 'Esquema al día.');
   if (config.demo.enabled) {
-    await seedDemo(db, config.demo.password);
+    await seedDemo(db, config.demo.password, { secret: config.security.demoTotpSecret, appSecret: config.secret });
     console.log('Datos de demostración listos.');
   }
 } finally {

@@ -1,10 +1,11 @@
-// The audit trail of administrative changes (who, when, before, after). A row is written inside the
-// same transaction as the change it records, so there is never a change without its row.
+// The audit trail of administrative and security changes (who, when, before, after). A row is
+// written inside the same transaction as the change it records, so there is never a change without
+// its row.
 import type { Knex } from 'knex';
 import { addDays, limaInstant } from '../domain/calendar';
 import { displayName } from '../domain/persona';
 
-export type EntidadAuditada = 'unidad' | 'tipo_documento' | 'ajustes' | 'dia_no_laborable' | 'cuenta' | 'api_token';
+export type EntidadAuditada = 'unidad' | 'tipo_documento' | 'ajustes' | 'dia_no_laborable' | 'cuenta' | 'api_token' | 'segundo_factor';
 export type AccionAuditada = 'CREAR' | 'EDITAR' | 'ACTIVAR' | 'DESACTIVAR' | 'ELIMINAR';
 
 export const ENTIDAD_LABEL: Record<EntidadAuditada, string> = {
@@ -14,6 +15,7 @@ export const ENTIDAD_LABEL: Record<EntidadAuditada, string> = {
   dia_no_laborable: 'Día no laborable',
   cuenta: 'Cuenta del personal',
   api_token: 'Token de API',
+  segundo_factor: 'Verificación en dos pasos',
 };
 
 export const ACCION_AUDITADA_LABEL: Record<AccionAuditada, string> = {

@@ -1,7 +1,7 @@
 // Demo data for a first start (DEMO=1): offices and document types of a made-up institution.
 // Upserts, so running it on every start changes nothing once it is there.
 import type { Knex } from 'knex';
-import { hashPassword } from './secrets';
+import { hashPassword, seal } from './secrets';
 
 export const DEMO_UNIDADES = [
   { codigo: 'MP', nombre: 'Mesa de Partes', padre_codigo: null, es_mesa_partes: true },
@@ -19,10 +19,27 @@ export const DEMO_TIPOS = [
   { codigo: 'OTROS', nombre: 'Otros' },
 ];
 
-export async function seedDemo(db: Knex, demoPassword?: string) {
+/** The demo admin's TOTP secret (DEMO_TOTP_SECRET) and the APP_SECRET that seals it. */
+export interface DemoTotp {
+  secret: string;
+  appSecret: string;
+}
+
+export async function seedDemo(db: Knex, demoPassword?: string, demoTotp?: DemoTotp) {
   for (const u of DEMO_UNIDADES) await db('unidades').insert(u).onConflict('codigo').ignore();
   await db('tipos_documento').insert(DEMO_TIPOS).onConflict('codigo').ignore();
   if (demoPassword) await seedDemoAccounts(db, demoPassword);
+  if (demoPassword && demoTotp) await seedDemoTotp(db, demoTotp);
+}
+
+/** admin@demo.gob.pe logs in with a second factor, as every admin must (DOBLE_FACTOR_ROLES). */
+async function seedDemoTotp(db: Knex, { secret, appSecret }: DemoTotp) {
+  const admin = await db('cuentas').where({ email: 'admin@demo.gob.pe' }).first('id');
+  const now = new Date();
+  await db('segundos_factores')
+    .insert({ cuenta_id: admin.id, secreto_cifrado: seal(appSecret, 'totp', secret, String(admin.id)), creado_en: now, confirmado_en: now })
+    .onConflict('cuenta_id')
+    .ignore();
 }
 
 /** Staff accounts of DESIGN.md "Running it" and one citizen, all with DEMO_PASSWORD. */

@@ -10,7 +10,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 
-export const MAIL_NAMES = ['verificacion', 'clave-olvido', 'clave-cambiada', 'cuenta-personal', 'cargo', 'notificacion', 'plazo-vencido', 'casilla-alerta'] as const;
+export const MAIL_NAMES = [
+  'verificacion',
+  'clave-olvido',
+  'clave-cambiada',
+  'cuenta-personal',
+  'cargo',
+  'notificacion',
+  'plazo-vencido',
+  'casilla-alerta',
+  'segundo-factor-activado',
+  'segundo-factor-desactivado',
+] as const;
 export type MailName = (typeof MAIL_NAMES)[number];
 
 export interface RenderedMail {

@@ -159,6 +159,15 @@ try {
       '    admin@demo.gob.pe         administrador',
       '    ciudadano@demo.pe         ciudadana (DNI 40000001)',
     );
+    // The demo admin also logs in with a code (DOBLE_FACTOR_ROLES): the secret for an authenticator app.
+    const { otpauthUrl, totpIssuer } = await tsImport('../lib/totp.ts', import.meta.url);
+    const secret = config.security.demoTotpSecret;
+    lines.push(
+      '  admin@demo.gob.pe ingresa además con un código de verificación de 6 dígitos (TOTP). Agregue',
+      '  la cuenta a su aplicación de autenticación con esta clave (DEMO_TOTP_SECRET) o este URI:',
+      `    ${secret}`,
+      `    ${otpauthUrl(secret, 'admin@demo.gob.pe', totpIssuer(config))}`,
+    );
   }
   lines.push('  Ctrl-C detiene todo.', '');
   console.log(lines.join('\n'));

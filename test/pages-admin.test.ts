@@ -10,6 +10,7 @@ import { required, uid, TEST_PASSWORD } from './helpers/stack';
 import { fileMultipart, type Client } from './helpers/http';
 import { unescapeHtml } from './helpers/html';
 import { until } from './helpers/wait';
+import { answerCode } from './helpers/browser';
 
 const test = sharedStack({ admin: 'admin@demo.gob.pe', ciudadano: 'ciudadano@demo.pe', mesa: 'mesa@demo.gob.pe', supervisor: 'supervisor@demo.gob.pe' });
 
@@ -245,6 +246,7 @@ test('in a browser: the admin creates an office using only the keyboard', async 
     await p.type('#f-usuario', 'admin@demo.gob.pe');
     await p.type('#f-password', TEST_PASSWORD);
     await Promise.all([p.waitForNavigation(), p.keyboard.press('Enter')]);
+    await answerCode(p, stack.base, 'admin@demo.gob.pe');
     t.is(new URL(p.url()).pathname, '/admin');
     if (shots) await p.screenshot({ path: join(shots, 'admin-inicio.png') as `${string}.png`, fullPage: true });
 

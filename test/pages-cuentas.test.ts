@@ -3,6 +3,7 @@
 import anyTest, { type TestFn } from 'ava';
 import { startStack, TEST_PASSWORD, uid } from './helpers/stack';
 import { fileMultipart } from './helpers/http';
+import { freshCode } from './helpers/totp';
 import { rucCheckDigit } from '../domain/identity';
 
 const test = anyTest as TestFn<Awaited<ReturnType<typeof startStack>>>;
@@ -61,9 +62,13 @@ class Browser {
     return this.request('POST', path, body);
   }
 
+  /** Logs in through the form and, when the account has TOTP, its second step with the code. */
   async login(usuario: string, password = TEST_PASSWORD) {
     await this.get('/ingresar');
-    return this.post('/ingresar', { usuario, password });
+    const page = await this.post('/ingresar', { usuario, password });
+    const desafio = /name="desafio" value="([^"]+)"/.exec(page.html)?.[1];
+    if (!desafio) return page;
+    return this.post('/ingresar/codigo', { desafio, codigo: await freshCode(this.base, usuario) });
   }
 }
 

@@ -1,5 +1,6 @@
-// Account pages (Spanish, server-rendered): log in and out, registration, email verification,
-// password reset and change, profile, and the admin pages for staff accounts and API tokens.
+// Account pages (Spanish, server-rendered): log in (with the code of a second factor) and out,
+// registration, email verification, password reset and change, profile, and the admin pages for
+// staff accounts and API tokens.
 // Plain HTML forms posting application/x-www-form-urlencoded with a `_csrf` field; every rule
 // lives in api/cuentas.ts, the same functions the JSON API calls.
 import Router from '@koa/router';
@@ -21,6 +22,7 @@ import {
   listApiTokens,
   listStaff,
   login,
+  needsCode,
   register,
   resendCode,
   resetLinkProblem,
@@ -31,6 +33,9 @@ import {
   updateStaff,
   verifyEmail,
 } from '../api/cuentas';
+import { CHALLENGE_MINUTES, completeLogin, secondFactorStatus } from '../api/segundo-factor';
+import { ENROLMENT_PAGE } from '../api/auth/enrolment-gate';
+import { TOTP_PERIOD_SECONDS } from '../lib/totp';
 
 export type Body = Record<string, unknown>;
 type Cuenta = Extract<Principal, { kind: 'cuenta' }>;
@@ -163,12 +168,30 @@ export function cuentasPageRouter(deps: AppDeps, views: Views) {
     const body = formOf(ctx);
     const volver = safeReturn(body.volver) ?? safeReturn(ctx.query.volver);
     const res = await attempt(() => login(ctx, deps, body));
-    if (res.ok) return seeOther(ctx, volver ?? '/');
+    if (res.ok) {
+      // The second step: a page asking for the code, carrying the desafío.
+      if (needsCode(res.value)) return codigoPage(ctx, { desafio: res.value.desafio, volver });
+      return seeOther(ctx, 'segundoFactorPendiente' in res.value ? ENROLMENT_PAGE : (volver ?? '/'));
+    }
     if (res.err instanceof UnverifiedAccount) {
       return seeOther(ctx, `/cuentas/verificar?email=${encodeURIComponent(res.err.email)}`);
     }
     failed(ctx, res.err);
     loginPage(ctx, { volver, valores: keep(body), ...problem(res.err) });
+  });
+
+  const codigoPage = (ctx: Context, data: Body) => views.render(ctx, 'ingresar-codigo', { titulo: 'Código de verificación', minutos: CHALLENGE_MINUTES, segundos: TOTP_PERIOD_SECONDS, ...data });
+
+  r.post('/ingresar/codigo', async (ctx) => {
+    const body = formOf(ctx);
+    const volver = safeReturn(body.volver);
+    const res = await attempt(() => completeLogin(ctx, deps, body));
+    if (res.ok) return seeOther(ctx, volver ?? '/');
+    failed(ctx, res.err);
+    // A desafío that can no longer be used (expired, spent, too many codes): back to the password.
+    if (res.err.code === 'DESAFIO_INVALIDO' || res.err.field === 'desafio') return loginPage(ctx, { volver, valores: {}, alerta: res.err.message });
+    const message = res.err.message;
+    codigoPage(ctx, { desafio: str(body.desafio), volver, alerta: message, alertaCampo: 'f-codigo', errores: { codigo: message } });
   });
 
   r.post('/salir', async (ctx) => {
@@ -309,6 +332,7 @@ export function cuentasPageRouter(deps: AppDeps, views: Views) {
     views.render(ctx, 'cuenta-perfil', {
       titulo: 'Mi perfil',
       perfil,
+      segundoFactor: await secondFactorStatus(deps, cuentaId, perfil.rol),
       documento: perfil.numeroDocumento ? `${perfil.tipoDocumento} ${perfil.numeroDocumento}` : '',
       fechaNacimiento: isoDay(perfil.fechaNacimiento),
       ...data,

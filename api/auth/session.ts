@@ -15,7 +15,18 @@ export type Rol = 'ciudadano' | 'mesa_partes' | 'unidad' | 'supervisor' | 'admin
 export const STAFF_ROLES: readonly Rol[] = ['mesa_partes', 'unidad', 'supervisor', 'admin'];
 
 export type Principal =
-  | { kind: 'cuenta'; cuentaId: number; rol: Rol; email: string; nombre: string; unidad: string | null; csrfToken: string; sessionHash: string }
+  | {
+      kind: 'cuenta';
+      cuentaId: number;
+      rol: Rol;
+      email: string;
+      nombre: string;
+      unidad: string | null;
+      csrfToken: string;
+      sessionHash: string;
+      /** The role requires a second factor (DOBLE_FACTOR_ROLES) and the account has none yet. */
+      mustEnrolTotp: boolean;
+    }
   | { kind: 'sistema'; tokenId: number; nombre: string };
 
 export function principal(ctx: Context): Principal | undefined {
@@ -48,11 +59,12 @@ export function authenticate(deps: AppDeps) {
       const idleCutoff = new Date(now.getTime() - config.accounts.sessionIdleMinutes * 60_000);
       const row = await db('sesiones as s')
         .join('cuentas as c', 'c.id', 's.cuenta_id')
+        .leftJoin('segundos_factores as sf', 'sf.cuenta_id', 'c.id')
         .where('s.id_hash', sha256(raw))
         .andWhere('s.expira_en', '>', now)
         .andWhere('s.ultima_actividad', '>', idleCutoff)
         .andWhere('c.activo', true)
-        .first('s.id_hash', 's.csrf_token', 's.ultima_actividad', 'c.id', 'c.rol', 'c.email', 'c.nombres', 'c.apellido_paterno', 'c.apellido_materno', 'c.razon_social', 'c.unidad_codigo');
+        .first('s.id_hash', 's.csrf_token', 's.ultima_actividad', 'c.id', 'c.rol', 'c.email', 'c.nombres', 'c.apellido_paterno', 'c.apellido_materno', 'c.razon_social', 'c.unidad_codigo', 'sf.confirmado_en as totp_confirmado_en');
       if (row) {
         ctx.state.principal = {
           kind: 'cuenta',
@@ -63,6 +75,7 @@ export function authenticate(deps: AppDeps) {
           unidad: row.unidad_codigo,
           csrfToken: row.csrf_token,
           sessionHash: row.id_hash,
+          mustEnrolTotp: !row.totp_confirmado_en && (config.security.twoFactorRoles as readonly string[]).includes(row.rol),
         } satisfies Principal;
         // Activity is stamped when a request starts, so a long upload keeps its session; not on
         // every request: a write per request would cost more than the precision is worth.
@@ -94,6 +107,23 @@ export async function createSession(ctx: Context, deps: AppDeps, cuentaId: numbe
   });
   ctx.cookies.set(SESSION_COOKIE, token, cookieOptions(ctx));
   return { csrfToken };
+}
+
+/** A new session for the account, and what a login answers: who is in and the CSRF token. */
+export async function openSession(ctx: Context, deps: AppDeps, cuenta: SessionAccount) {
+  const { csrfToken } = await createSession(ctx, deps, cuenta.id);
+  return { usuario: cuenta.email, nombre: displayName(cuenta), rol: cuenta.rol as Rol, unidad: cuenta.unidad_codigo ?? undefined, csrfToken };
+}
+
+interface SessionAccount {
+  id: number;
+  email: string;
+  rol: string;
+  unidad_codigo?: string | null;
+  nombres?: string | null;
+  apellido_paterno?: string | null;
+  apellido_materno?: string | null;
+  razon_social?: string | null;
 }
 
 export async function endSession(ctx: Context, db: Knex) {

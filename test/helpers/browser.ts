@@ -3,6 +3,7 @@
 // violation collected for the test to check.
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { required, TEST_PASSWORD } from './stack';
+import { freshCode } from './totp';
 import { launchOptions } from '../../lib/pdf';
 
 export interface Walk {
@@ -42,8 +43,19 @@ export async function openBrowser(base: string): Promise<Walk> {
       await p.type('#f-usuario', usuario);
       await p.type('#f-password', TEST_PASSWORD);
       await Promise.all([p.waitForNavigation(), p.click('main form button[type="submit"]')]);
+      await answerCode(p, base, usuario);
       return p;
     },
     close: () => browser.close(),
   };
+}
+
+/**
+ * The second step of the login form, when the page asks for it: the code the tests' authenticator
+ * app shows for `usuario`, typed and sent with Enter.
+ */
+export async function answerCode(p: Page, base: string, usuario: string) {
+  if (!(await p.$('form[action="/ingresar/codigo"]'))) return;
+  await p.type('#f-codigo', await freshCode(base, usuario));
+  await Promise.all([p.waitForNavigation(), p.keyboard.press('Enter')]);
 }

@@ -2,6 +2,7 @@
 // multipart requests the portal sends.
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { TEST_PASSWORD } from './stack';
+import { freshCode, rememberSecret } from './totp';
 
 export interface Client {
   cookie: string;
@@ -19,15 +20,32 @@ export function cookiesFrom(res: Response): string {
     .join('; ');
 }
 
+/**
+ * Logs in through the API. An account with a second factor answers 202 with a desafío: the
+ * helper then sends a code of a step the account has not used yet, as a person with the app would.
+ */
 export async function loginAs(base: string, usuario: string, password = TEST_PASSWORD): Promise<Client> {
-  const res = await fetch(`${base}/api/v1/sesiones`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify({ usuario, password }),
-  });
-  const body = (await res.json()) as any;
+  const send = (path: string, body: unknown) =>
+    fetch(`${base}/api/v1/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) });
+  let res = await send('sesiones', { usuario, password });
+  let body = (await res.json()) as any;
+  if (res.status === 202 && body.segundoFactor === 'totp') {
+    res = await send('sesiones/segundo-factor', { desafio: body.desafio, codigo: await freshCode(base, usuario) });
+    body = (await res.json()) as any;
+  }
   if (res.status !== 200) throw new Error(`login ${usuario}: ${res.status} ${JSON.stringify(body)}`);
   return clientWith(base, cookiesFrom(res), body.csrfToken);
+}
+
+/** Enrols the logged-in account in TOTP through the API; the tests' app keeps its secret. */
+export async function enrolTotp(base: string, c: Client, usuario: string) {
+  const started = await c.post('/api/v1/cuentas/segundo-factor');
+  if (started.status !== 201) throw new Error(`enrol ${usuario}: ${started.status} ${JSON.stringify(started.body)}`);
+  const secreto = started.body.secreto as string;
+  const confirmed = await c.post('/api/v1/cuentas/segundo-factor/confirmacion', { codigo: await freshCode(base, usuario, secreto) });
+  if (confirmed.status !== 200) throw new Error(`enrol ${usuario}: ${confirmed.status} ${JSON.stringify(confirmed.body)}`);
+  rememberSecret(base, usuario, secreto);
+  return { ...started.body, codigosRecuperacion: confirmed.body.codigosRecuperacion as string[] } as { secreto: string; otpauthUrl: string; qr: string; codigosRecuperacion: string[] };
 }
 
 export function clientWith(base: string, cookie: string, csrf: string): Client {

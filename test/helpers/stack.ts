@@ -27,6 +27,7 @@ import { dbCalendar, type BusinessCalendar } from '../../lib/business-calendar';
 import proto from '@temporalio/proto';
 import Long from 'long';
 import { searchAttributes } from '../../workflows/definitions';
+import { DEMO_TOTP_SECRET, useClock } from './totp';
 
 export function required(name: string) {
   const v = process.env[name];
@@ -51,8 +52,11 @@ export function urlForDb(name: string) {
   return u.toString();
 }
 
-/** A fresh database, migrated (and seeded with the demo catalogue unless told not to). */
-export async function createTestDb(opts: { migrate?: boolean; seed?: boolean } = {}) {
+/**
+ * A fresh database, migrated (and seeded with the demo catalogue unless told not to). The demo
+ * admin's TOTP secret is sealed with `appSecret`: the APP_SECRET of the app that will read it.
+ */
+export async function createTestDb(opts: { migrate?: boolean; seed?: boolean; appSecret?: string } = {}) {
   const name = `t_${uid()}`;
   const admin = createDb(adminUrl(), { min: 0, max: 1 });
   await admin.raw(`create database ${name}`);
@@ -60,7 +64,9 @@ export async function createTestDb(opts: { migrate?: boolean; seed?: boolean } =
   const url = urlForDb(name);
   const db = createDb(url);
   if (opts.migrate !== false) await migrateLatest(db);
-  if (opts.migrate !== false && opts.seed !== false) await seedDemo(db, TEST_PASSWORD);
+  if (opts.migrate !== false && opts.seed !== false) {
+    await seedDemo(db, TEST_PASSWORD, { secret: DEMO_TOTP_SECRET, appSecret: opts.appSecret ?? loadConfig({}).secret });
+  }
   const drop = async () => {
     await db.destroy();
     const a = createDb(adminUrl(), { min: 0, max: 1 });
@@ -170,7 +176,7 @@ export async function startStack(env: Record<string, string> = {}, opts: StackOp
     INICIO_DIFERIDO_DESDE: '1000',
     ...env,
   });
-  const database = await createTestDb();
+  const database = await createTestDb({ appSecret: config.secret });
   const storageDir = await mkdtemp(join(tmpdir(), 'mpv-files-'));
   const storage = localStorage(storageDir);
   const mailer = createMailer(config.mail.smtpUrl!, config.mail.from);
@@ -186,6 +192,8 @@ export async function startStack(env: Record<string, string> = {}, opts: StackOp
     const s = app.listen(0, '127.0.0.1', () => res(s));
   });
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The tests' authenticator app reads the same clock as the server.
+  useClock(base, clock);
   return {
     config,
     db: database.db as Knex,
