@@ -214,6 +214,20 @@ async function accountMail(trx: Knex, deps: AppDeps, cuentaId: number, template:
 }
 
 /** The first code confirms the pending secret: the factor is on, and ten recovery codes are shown once. */
+/** Every enrolment and disabling: an audit row and a mail to the account (its outbox id). */
+async function recordChange(trx: Knex, deps: AppDeps, cuenta: Cuenta, activo: boolean, now: Date) {
+  await recordAudit(trx, {
+    cuentaId: cuenta.cuentaId,
+    entidad: 'segundo_factor',
+    clave: String(cuenta.cuentaId),
+    accion: activo ? 'ACTIVAR' : 'DESACTIVAR',
+    antes: { email: cuenta.email, activo: !activo },
+    despues: { email: cuenta.email, activo },
+    en: now,
+  });
+  return accountMail(trx, deps, cuenta.cuentaId, activo ? 'segundo-factor-activado' : 'segundo-factor-desactivado', now);
+}
+
 export async function confirmEnrolment(deps: AppDeps, cuenta: Cuenta, input: unknown) {
   const data = parse(confirmation, input);
   const now = deps.clock.now();
@@ -234,16 +248,7 @@ export async function confirmEnrolment(deps: AppDeps, cuenta: Cuenta, input: unk
     if (!done) throw new HttpError(409, 'SIN_ACTIVACION_PENDIENTE', 'La activación cambió mientras tanto. Recargue la página e intente nuevamente.');
     await trx('codigos_recuperacion').where({ cuenta_id: cuenta.cuentaId }).del();
     await trx('codigos_recuperacion').insert(codigos.map((c) => ({ cuenta_id: cuenta.cuentaId, codigo_hash: recoveryCodeHash(c) })));
-    await recordAudit(trx, {
-      cuentaId: cuenta.cuentaId,
-      entidad: 'segundo_factor',
-      clave: String(cuenta.cuentaId),
-      accion: 'ACTIVAR',
-      antes: { email: cuenta.email, activo: false },
-      despues: { email: cuenta.email, activo: true },
-      en: now,
-    });
-    return accountMail(trx, deps, cuenta.cuentaId, 'segundo-factor-activado', now);
+    return recordChange(trx, deps, cuenta, true, now);
   });
   await startMailDelivery(deps.db, deps.temporal, deps.config, correoId);
   return { codigosRecuperacion: codigos };
@@ -281,16 +286,7 @@ export async function disableSecondFactor(deps: AppDeps, cuenta: Cuenta, ip: str
     await trx('desafios_segundo_factor').where({ cuenta_id: cuenta.cuentaId }).del();
     await trx('codigos_recuperacion').where({ cuenta_id: cuenta.cuentaId }).del();
     await trx('segundos_factores').where({ cuenta_id: cuenta.cuentaId }).del();
-    await recordAudit(trx, {
-      cuentaId: cuenta.cuentaId,
-      entidad: 'segundo_factor',
-      clave: String(cuenta.cuentaId),
-      accion: 'DESACTIVAR',
-      antes: { email: cuenta.email, activo: true },
-      despues: { email: cuenta.email, activo: false },
-      en: now,
-    });
-    return accountMail(trx, deps, cuenta.cuentaId, 'segundo-factor-desactivado', now);
+    return recordChange(trx, deps, cuenta, false, now);
   });
   await startMailDelivery(db, deps.temporal, config, correoId);
 }
