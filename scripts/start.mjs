@@ -9,6 +9,7 @@ import {
   log,
   pipeWithPrefix,
   portOpen,
+  readyMessage,
   root,
   startEmbeddedPostgres,
   startTemporal,
@@ -141,36 +142,18 @@ try {
   await waitFor('Worker', () => workerReady, 120_000);
 
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
-  const lines = [
-    '',
-    `Mesa de Partes Virtual lista en ${secs} s`,
-    `  Portal:            ${config.http.publicUrl}`,
-    `  Temporal Web UI:   ${config.temporal.uiUrl}`,
-    mailUrl ? `  Correo capturado:  ${mailUrl}` : `  Correo saliente:   ${config.mail.smtpUrl}`,
-    `  Datos:             ${dataDir}`,
-  ];
-  if (config.demo.enabled) {
-    lines.push(
-      '  Datos de demostración: unidades orgánicas, tipos de documento y estas cuentas',
-      `  (contraseña de todas, DEMO_PASSWORD: ${config.demo.password}):`,
-      '    mesa@demo.gob.pe          mesa de partes',
-      '    unidad@demo.gob.pe        personal de la Oficina de Asesoría Jurídica (OAJ)',
-      '    supervisor@demo.gob.pe    supervisor',
-      '    admin@demo.gob.pe         administrador',
-      '    ciudadano@demo.pe         ciudadana (DNI 40000001)',
-    );
-    // The demo admin also logs in with a code (DOBLE_FACTOR_ROLES): the secret for an authenticator app.
-    const { otpauthUrl, totpIssuer } = await tsImport('../lib/totp.ts', import.meta.url);
-    const secret = config.security.demoTotpSecret;
-    lines.push(
-      '  admin@demo.gob.pe ingresa además con un código de verificación de 6 dígitos (TOTP). Agregue',
-      '  la cuenta a su aplicación de autenticación con esta clave (DEMO_TOTP_SECRET) o este URI:',
-      `    ${secret}`,
-      `    ${otpauthUrl(secret, 'admin@demo.gob.pe', totpIssuer(config))}`,
-    );
-  }
-  lines.push('  Ctrl-C detiene todo.', '');
-  console.log(lines.join('\n'));
+  console.log(
+    await readyMessage({
+      title: `Mesa de Partes Virtual lista en ${secs} s`,
+      rows: [
+        ['Portal', config.http.publicUrl],
+        ['Temporal Web UI', config.temporal.uiUrl],
+        mailUrl ? ['Correo capturado', mailUrl] : ['Correo saliente', config.mail.smtpUrl],
+        ['Datos', dataDir],
+      ],
+      config,
+    }),
+  );
 } catch (err) {
   fail(err);
 }
