@@ -1,7 +1,10 @@
 // Writes the workflow's transitions into the PostgreSQL read model, idempotently: the history
-// row is keyed by (expediente, secuencia) and the case row only moves forward.
+// row is keyed by (expediente, secuencia) and the case row only moves forward. The documents an
+// action uploaded and the data it changed are written with its history row, in one transaction:
+// an action exists in the read model entirely or not at all.
 import type { Knex } from 'knex';
 import { log } from '@temporalio/activity';
+import type { Adjunto, CambiosExpediente, DocRef } from '../workflows/definitions';
 
 export interface TransitionRecord {
   numero: string;
@@ -14,15 +17,20 @@ export interface TransitionRecord {
   recibido?: boolean;
   nota: string | null;
   ocurridoEn: string;
-  documentos?: unknown[];
+  documentos?: Adjunto[];
+  cambios?: CambiosExpediente;
 }
+
+const isRecorded = (d: Adjunto): d is DocRef => 'id' in d;
 
 export function createProjectionActivities(db: Knex) {
   return {
-    async recordTransition(r: TransitionRecord): Promise<void> {
-      await db.transaction(async (trx) => {
+    /** Records the transition; returns its documents as recorded (with their ids). */
+    async recordTransition(r: TransitionRecord): Promise<DocRef[]> {
+      return db.transaction(async (trx) => {
         const exp = await trx('expedientes').where({ numero: r.numero }).first('id');
         if (!exp) throw new Error(`Expediente ${r.numero} no existe en el modelo de lectura`);
+        // The history row first: a second try of this transition stops here and answers what the first recorded.
         const inserted = await trx('historial')
           .insert({
             expediente_id: exp.id,
@@ -33,13 +41,40 @@ export function createProjectionActivities(db: Knex) {
             actor: r.actor,
             unidad: r.unidad,
             nota: r.nota,
-            documentos: JSON.stringify(r.documentos ?? []),
+            documentos: '[]',
             ocurrido_en: r.ocurridoEn,
           })
           .onConflict(['expediente_id', 'secuencia'])
           .ignore()
           .returning('id');
-        if (inserted.length === 0) log.info('transition already recorded', { numero: r.numero, secuencia: r.secuencia });
+        if (inserted.length === 0) {
+          log.info('transition already recorded', { numero: r.numero, secuencia: r.secuencia });
+          const h = await trx('historial').where({ expediente_id: exp.id, secuencia: r.secuencia }).first('documentos');
+          return h.documentos as DocRef[];
+        }
+        const documentos: DocRef[] = [];
+        for (const d of r.documentos ?? []) {
+          if (isRecorded(d)) {
+            documentos.push(d);
+            continue;
+          }
+          const [row] = await trx('documentos')
+            .insert({
+              expediente_id: exp.id,
+              rol: d.rol,
+              nombre: d.nombre,
+              sha256: d.sha256,
+              bytes: d.bytes,
+              mime: d.mime,
+              paginas: d.paginas,
+              subido_por: d.subidoPor,
+              subido_en: d.subidoEn,
+            })
+            .returning(['id', 'nombre', 'sha256']);
+          documentos.push({ id: Number(row.id), nombre: row.nombre, sha256: row.sha256 });
+        }
+        await trx('historial').where({ id: inserted[0].id }).update({ documentos: JSON.stringify(documentos) });
+        if (r.cambios && Object.keys(r.cambios).length) await trx('expedientes').where('id', exp.id).update(r.cambios);
         await trx('expedientes')
           .where('id', exp.id)
           .andWhere('ultima_secuencia', '<', r.secuencia)
@@ -50,6 +85,7 @@ export function createProjectionActivities(db: Knex) {
             ultima_secuencia: r.secuencia,
             updated_at: trx.fn.now(),
           });
+        return documentos;
       });
     },
   };

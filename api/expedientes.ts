@@ -225,18 +225,20 @@ export async function ensureWorkflow(db: Knex, client: Client, config: Config, r
     plazos: await plazosFor(db, config, row.tipo_documento, atencionDias),
   };
   try {
-    await client.workflow.start(WORKFLOW_TYPE, {
-      taskQueue: config.temporal.taskQueue,
-      workflowId: workflowIdFor(row.numero),
-      args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      typedSearchAttributes: [
-        { key: searchAttributes.expediente, value: row.numero },
-        { key: searchAttributes.estado, value: row.estado },
-        { key: searchAttributes.tipoDocumento, value: row.tipo_documento },
-        { key: searchAttributes.vencido, value: false },
-      ],
-    });
+    await client.connection.withDeadline(Date.now() + config.starts.waitMs, () =>
+      client.workflow.start(WORKFLOW_TYPE, {
+        taskQueue: config.temporal.taskQueue,
+        workflowId: workflowIdFor(row.numero),
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        typedSearchAttributes: [
+          { key: searchAttributes.expediente, value: row.numero },
+          { key: searchAttributes.estado, value: row.estado },
+          { key: searchAttributes.tipoDocumento, value: row.tipo_documento },
+          { key: searchAttributes.vencido, value: false },
+        ],
+      }),
+    );
   } catch (err) {
     // Already started and even finished: that is what we wanted.
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {

@@ -11,12 +11,14 @@ export async function startMailDelivery(db: Knex, client: Client, config: Config
   if (correoId === undefined) return false;
   const input: CorreoInput = { correoId, maxRetrySeconds: config.mailRetryMaxSeconds };
   try {
-    await client.workflow.start(CORREO_WORKFLOW_TYPE, {
-      taskQueue: config.temporal.taskQueue,
-      workflowId: correoWorkflowId(correoId),
-      args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    });
+    await client.connection.withDeadline(Date.now() + config.starts.waitMs, () =>
+      client.workflow.start(CORREO_WORKFLOW_TYPE, {
+        taskQueue: config.temporal.taskQueue,
+        workflowId: correoWorkflowId(correoId),
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
+    );
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
       console.warn(`[web] no se pudo iniciar el envío del correo ${correoId}; se reintentará:`, (err as Error).message);

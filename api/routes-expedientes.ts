@@ -7,7 +7,7 @@ import type { AppDeps } from './app';
 import { HttpError, badRequest, conflict, notFound } from './errors';
 import { bodyOf, parse, text } from './validation';
 import { parseMultipart, ANEXO_EXTENSIONS, type UploadRules, type UploadedFile } from './uploads';
-import { activeCatalog, documentRow, ensureWorkflow, fileExpediente, type ExpedienteRow } from './expedientes';
+import { activeCatalog, ensureWorkflow, fileExpediente, type ExpedienteRow } from './expedientes';
 import { requireFiler } from './auth/roles';
 import { STAFF_ROLES, principal, type Principal } from './auth/session';
 import { blockedFor, hit, tooMany } from './auth/throttle';
@@ -28,7 +28,8 @@ import {
   subsanarUpdate,
   workflowIdFor,
   type Actor,
-  type DocRef,
+  type CambiosExpediente,
+  type NuevoDocumento,
 } from '../workflows/definitions';
 
 const NUMERO = /^\d{5}-\d{4}$/;
@@ -293,7 +294,9 @@ export async function runAction(ctx: Context, deps: AppDeps, numero: string, acc
   }
 
   let body: Record<string, unknown> = (bodyOf(ctx) as Record<string, unknown>) ?? {};
-  let docs: DocRef[] = [];
+  // Stored files travel in the update; their rows are written with the transition that carries
+  // them (activities/projection.ts), so an update refused or never delivered leaves none.
+  let docs: NuevoDocumento[] = [];
   let aviso: z.infer<typeof notificarSchema> | undefined;
   if (MULTIPART_ACTIONS.includes(accion)) {
     const l = await effectiveLimits(deps.db, deps.config);
@@ -319,13 +322,10 @@ export async function runAction(ctx: Context, deps: AppDeps, numero: string, acc
       throw badRequest('Adjunte los documentos o describa cómo subsana las observaciones.', 'nota');
     }
     if (accion === 'notificar') aviso = await notificarFields(deps, body, uploaded.length);
-    const rol = { atender: 'RESPUESTA', subsanar: 'SUBSANACION', actualizar: 'ANEXO', notificar: 'NOTIFICACION' }[accion as 'atender'];
-    if (uploaded.length) {
-      const now = deps.clock.now();
-      const cuentaId = p.kind === 'cuenta' ? p.cuentaId : null;
-      const rows = await deps.db('documentos').insert(uploaded.map((f) => documentRow(exp.id, rol, f, cuentaId, now))).returning(['id', 'nombre', 'sha256']);
-      docs = rows.map((r) => ({ id: r.id, nombre: r.nombre, sha256: r.sha256 }));
-    }
+    const rol = ({ atender: 'RESPUESTA', subsanar: 'SUBSANACION', actualizar: 'ANEXO', notificar: 'NOTIFICACION' } as const)[accion as 'atender'];
+    const subidoEn = deps.clock.now().toISOString();
+    const subidoPor = p.kind === 'cuenta' ? p.cuentaId : null;
+    docs = uploaded.map((f) => ({ rol, nombre: f.filename, sha256: f.key, bytes: f.size, mime: f.mime, paginas: f.paginas ?? null, subidoPor, subidoEn }));
   }
 
   const handle = deps.temporal.workflow.getHandle(workflowIdFor(numero));
@@ -372,14 +372,14 @@ export async function runAction(ctx: Context, deps: AppDeps, numero: string, acc
         z.object({ asunto: text('el asunto', 3, 500).optional(), contenido: z.string().trim().max(4000).optional(), folios }),
         body,
       );
-      // Only what really changes is recorded (a form sends every field, edited or not).
-      const changes: Record<string, unknown> = {};
+      // Only what really changes is recorded (a form sends every field, edited or not), with the
+      // transition: written by the workflow's activity, never half.
+      const changes: CambiosExpediente = {};
       if (cambios.asunto && cambios.asunto !== exp.asunto) changes.asunto = cambios.asunto;
       if (cambios.contenido !== undefined && cambios.contenido !== (exp.contenido ?? '')) changes.contenido = cambios.contenido;
       if (cambios.folios && cambios.folios !== exp.folios) changes.folios = cambios.folios;
       const nota = Object.keys(changes).length || docs.length ? `Actualizó: ${[...Object.keys(changes), ...(docs.length ? ['documentos'] : [])].join(', ')}` : 'Sin cambios';
-      result = await handle.executeUpdate(actualizarUpdate, { args: [{ actor, nota, documentos: docs }] });
-      if (Object.keys(changes).length) await deps.db('expedientes').where({ id: exp.id }).update(changes);
+      result = await handle.executeUpdate(actualizarUpdate, { args: [{ actor, nota, documentos: docs, cambios: changes }] });
       break;
     }
   }

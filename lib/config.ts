@@ -178,6 +178,9 @@ export function loadConfig(env: Env = process.env) {
       deferAbove: r.int('INICIO_DIFERIDO_DESDE', 4, 0, 100_000),
       quietMs: r.int('INICIO_DIFERIDO_CALMA_MS', 1000, 0, 60_000),
       maxDelayMs: r.int('INICIO_DIFERIDO_MAX_SEGUNDOS', 30, 1, 3600) * 1000,
+      // How long a request waits for Temporal to take a start (a case, a mail) before leaving it
+      // to the sweeper: with Temporal down a person filing is answered, not kept waiting.
+      waitMs: r.int('INICIO_ESPERA_MAX_MS', 5000, 100, 60_000),
     },
     plazos: {
       validacion: r.int('PLAZO_VALIDACION_DIAS', 1, 1, 365),

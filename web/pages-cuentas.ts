@@ -7,7 +7,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AppDeps } from '../api/app';
 import type { Views } from './render';
-import { HttpError, notFound } from '../api/errors';
+import { HttpError, notFound, unavailableError } from '../api/errors';
 import { bodyOf } from '../api/validation';
 import { requireCuenta, requireRole } from '../api/auth/roles';
 import { endSession, principal, type Principal, type Rol } from '../api/auth/session';
@@ -102,12 +102,17 @@ export function problem(err: HttpError, rename: (field: string) => string = (f) 
   };
 }
 
-/** Runs a service call; an HttpError comes back as a value, anything else propagates. */
+/**
+ * Runs a service call; an HttpError comes back as a value, and so does Temporal or PostgreSQL out
+ * of reach (503: the form is shown again with what was typed); anything else propagates.
+ */
 export async function attempt<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; err: HttpError }> {
   try {
     return { ok: true, value: await fn() };
   } catch (err) {
     if (err instanceof HttpError) return { ok: false, err };
+    const unavailable = unavailableError(err);
+    if (unavailable) return { ok: false, err: unavailable };
     throw err;
   }
 }

@@ -26,6 +26,33 @@ export interface DocRef {
   sha256: string;
 }
 
+/**
+ * A file uploaded with an action, already in storage: its document row is written with the
+ * transition that carries it (activities/projection.ts), so an action that never happened (refused,
+ * or Temporal unreachable) leaves no document behind.
+ */
+export interface NuevoDocumento {
+  rol: 'RESPUESTA' | 'SUBSANACION' | 'ANEXO' | 'NOTIFICACION';
+  nombre: string;
+  sha256: string;
+  bytes: number;
+  mime: string;
+  paginas: number | null;
+  /** The account that uploaded it (null for another institution's system). */
+  subidoPor: number | null;
+  subidoEn: string;
+}
+
+/** The files of an action: new uploads; updates sent before 2026-11-29 carried recorded ones. */
+export type Adjunto = NuevoDocumento | DocRef;
+
+/** The filing's data an actualizar changes (only what really changes). */
+export interface CambiosExpediente {
+  asunto?: string;
+  contenido?: string;
+  folios?: number;
+}
+
 export interface Plazos {
   validacion: number;
   subsanacion: number;
@@ -64,12 +91,13 @@ export interface ObservarInput {
 export interface SubsanarInput {
   actor: Actor;
   nota: string;
-  documentos: DocRef[];
+  documentos: Adjunto[];
 }
 export interface ActualizarInput {
   actor: Actor;
   nota: string;
-  documentos: DocRef[];
+  documentos: Adjunto[];
+  cambios?: CambiosExpediente;
 }
 export interface AnularInput {
   actor: Actor;
@@ -86,7 +114,7 @@ export interface RecibirInput {
 export interface AtenderInput {
   actor: Actor;
   comentario: string;
-  documentos: DocRef[];
+  documentos: Adjunto[];
 }
 
 /** Staff deposit documents in the filer's casilla (a notification outside the other actions). */
@@ -97,7 +125,7 @@ export interface NotificarInput {
   /** A code of the document-type catalogue, and the document's own number (null: one is assigned). */
   tipoDocumento: string;
   numeroDocumento: string | null;
-  documentos: DocRef[];
+  documentos: Adjunto[];
 }
 
 export const observarUpdate = defineUpdate<EstadoView, [ObservarInput]>('observar');

@@ -30,6 +30,8 @@ import {
   searchAttributes,
   subsanarUpdate,
   type Actor,
+  type Adjunto,
+  type CambiosExpediente,
   type Deadline,
   type DocRef,
   type EstadoView,
@@ -43,6 +45,14 @@ const acts = proxyActivities<Activities>({
 });
 
 const SISTEMA: Actor = { usuario: 'sistema', rol: 'supervisor' };
+
+interface TransitionChanges {
+  unidad?: string | null;
+  recibido?: boolean;
+  nota?: string | null;
+  documentos?: Adjunto[];
+  cambios?: CambiosExpediente;
+}
 
 export async function expedienteWorkflow(input: ExpedienteInput): Promise<EstadoView> {
   const s: EstadoView = {
@@ -94,12 +104,12 @@ export async function expedienteWorkflow(input: ExpedienteInput): Promise<Estado
 
   // State changes happen synchronously, before any await, so a concurrent update's validator
   // already sees them and is refused instead of acting on a stale state.
-  async function transition(
-    accion: string,
-    actor: Actor,
-    to: Estado,
-    changes: { unidad?: string | null; recibido?: boolean; nota?: string | null; documentos?: DocRef[] } = {},
-  ) {
+  async function transition(accion: string, actor: Actor, to: Estado, changes: TransitionChanges = {}) {
+    return (await record(accion, actor, to, changes)).view;
+  }
+
+  /** A transition, with its documents as the read model recorded them (with their ids). */
+  async function record(accion: string, actor: Actor, to: Estado, changes: TransitionChanges = {}) {
     const from = s.secuencia === 0 ? null : s.estado;
     const at = new Date().toISOString();
     if (to !== s.estado || changes.unidad !== undefined) plazoDirty = true;
@@ -112,7 +122,7 @@ export async function expedienteWorkflow(input: ExpedienteInput): Promise<Estado
       { key: searchAttributes.estado, value: s.estado },
       { key: searchAttributes.unidad, value: s.unidad ?? '' },
     ]);
-    await acts.recordTransition({
+    const recorded = await acts.recordTransition({
       numero: s.numero,
       secuencia: s.secuencia,
       accion,
@@ -124,8 +134,10 @@ export async function expedienteWorkflow(input: ExpedienteInput): Promise<Estado
       nota: changes.nota ?? null,
       ocurridoEn: at,
       documentos: changes.documentos ?? [],
+      cambios: changes.cambios,
     });
-    return view();
+    // Recorded before 2026-11-29 (the activity answered nothing): the update carried the ids.
+    return { view: view(), documentos: recorded ?? ((changes.documentos ?? []) as DocRef[]) };
   }
 
   const check = (accion: Accion, actor: Actor) => {
@@ -204,7 +216,7 @@ export async function expedienteWorkflow(input: ExpedienteInput): Promise<Estado
 
   setHandler(
     actualizarUpdate,
-    ({ actor, nota, documentos }) => transition('ACTUALIZAR', actor, 'PENDIENTE_VALIDACION', { nota, documentos }),
+    ({ actor, nota, documentos, cambios }) => transition('ACTUALIZAR', actor, 'PENDIENTE_VALIDACION', { nota, documentos, cambios }),
     { validator: ({ actor }) => check('actualizar', actor) },
   );
 
@@ -229,9 +241,9 @@ export async function expedienteWorkflow(input: ExpedienteInput): Promise<Estado
   setHandler(
     atenderUpdate,
     async ({ actor, comentario, documentos }) => {
-      const v = await transition('ATENDER', actor, 'ATENDIDO', { nota: comentario, documentos });
+      const { view: v, documentos: recorded } = await record('ATENDER', actor, 'ATENDIDO', { nota: comentario, documentos });
       if (patched('casilla')) {
-        await depositar({ evento: `atencion:${s.numero}:${v.secuencia}`, tipo: 'ATENCION', actor, detalle: comentario, documentos });
+        await depositar({ evento: `atencion:${s.numero}:${v.secuencia}`, tipo: 'ATENCION', actor, detalle: comentario, documentos: recorded });
         return view();
       }
       const n = await acts.notifyCiudadano({
@@ -250,8 +262,8 @@ export async function expedienteWorkflow(input: ExpedienteInput): Promise<Estado
   setHandler(
     notificarUpdate,
     async ({ actor, asunto, detalle, tipoDocumento, numeroDocumento, documentos }) => {
-      const v = await transition('NOTIFICAR', actor, s.estado, { nota: asunto, documentos });
-      await depositar({ evento: `notificacion:${s.numero}:${v.secuencia}`, tipo: 'NOTIFICACION', actor, asunto, detalle, tipoDocumento, numeroDocumento, documentos });
+      const { view: v, documentos: recorded } = await record('NOTIFICAR', actor, s.estado, { nota: asunto, documentos });
+      await depositar({ evento: `notificacion:${s.numero}:${v.secuencia}`, tipo: 'NOTIFICACION', actor, asunto, detalle, tipoDocumento, numeroDocumento, documentos: recorded });
       return view();
     },
     { validator: ({ actor }) => check('notificar', actor) },

@@ -46,8 +46,8 @@ export function adminUrl() {
   return required('TEST_DATABASE_URL');
 }
 
-export function urlForDb(name: string) {
-  const u = new URL(adminUrl());
+export function urlForDb(name: string, server = adminUrl()) {
+  const u = new URL(server);
   u.pathname = `/${name}`;
   return u.toString();
 }
@@ -56,12 +56,13 @@ export function urlForDb(name: string) {
  * A fresh database, migrated (and seeded with the demo catalogue unless told not to). The demo
  * admin's TOTP secret is sealed with `appSecret`: the APP_SECRET of the app that will read it.
  */
-export async function createTestDb(opts: { migrate?: boolean; seed?: boolean; appSecret?: string } = {}) {
+export async function createTestDb(opts: { migrate?: boolean; seed?: boolean; appSecret?: string; server?: string } = {}) {
   const name = `t_${uid()}`;
-  const admin = createDb(adminUrl(), { min: 0, max: 1 });
+  const server = opts.server ?? adminUrl();
+  const admin = createDb(server, { min: 0, max: 1 });
   await admin.raw(`create database ${name}`);
   await admin.destroy();
-  const url = urlForDb(name);
+  const url = urlForDb(name, server);
   const db = createDb(url);
   if (opts.migrate !== false) await migrateLatest(db);
   if (opts.migrate !== false && opts.seed !== false) {
@@ -69,7 +70,7 @@ export async function createTestDb(opts: { migrate?: boolean; seed?: boolean; ap
   }
   const drop = async () => {
     await db.destroy();
-    const a = createDb(adminUrl(), { min: 0, max: 1 });
+    const a = createDb(server, { min: 0, max: 1 });
     await a.raw(`drop database if exists ${name} with (force)`);
     await a.destroy();
   };
@@ -148,6 +149,8 @@ export interface StackOptions {
   mail?: MailCatcher;
   /** The business calendar for the worker and the app (tests of plazos use a fast one). */
   calendar?: BusinessCalendar;
+  /** The PostgreSQL server (admin URL) the test database is created in; default TEST_DATABASE_URL. */
+  databaseServer?: string;
 }
 
 let sharedPdf: PdfRenderer | undefined;
@@ -168,7 +171,8 @@ export async function releasePdf() {
 export async function startStack(env: Record<string, string> = {}, opts: StackOptions = {}) {
   const catcher = opts.mail ?? (await startMailCatcher());
   const config = testConfig({
-    TEMPORAL_NAMESPACE: await createNamespace(),
+    // A server of the test's own (test/helpers/real-temporal.ts) comes with its namespace.
+    TEMPORAL_NAMESPACE: env.TEMPORAL_NAMESPACE ?? (await createNamespace(env.TEMPORAL_ADDRESS)),
     SMTP_URL: `smtp://127.0.0.1:${catcher.smtpPort}`,
     CORREO_REINTENTO_MAX_SEGUNDOS: '1',
     // The tests of a file share one app and file at once: they look at a case's workflow right
@@ -176,7 +180,7 @@ export async function startStack(env: Record<string, string> = {}, opts: StackOp
     INICIO_DIFERIDO_DESDE: '1000',
     ...env,
   });
-  const database = await createTestDb({ appSecret: config.secret });
+  const database = await createTestDb({ appSecret: config.secret, server: opts.databaseServer });
   const storageDir = await mkdtemp(join(tmpdir(), 'mpv-files-'));
   const storage = localStorage(storageDir);
   const mailer = createMailer(config.mail.smtpUrl!, config.mail.from);
