@@ -1,11 +1,12 @@
 // Every few seconds, starts the workflows that Temporal did not take when their event happened
-// (a filing, a mail) or whose process ended before it started them: the row was committed, so
-// nothing is lost, only delayed.
+// (a filing, a mail) or whose process ended before it started them, and tells running cases of a
+// calendar change they missed: the row was committed, so nothing is lost, only delayed.
 import type { Knex } from 'knex';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config';
 import { ensureWorkflow, type ExpedienteRow } from './expedientes';
 import { startMailDelivery } from './mail';
+import { deliverCalendarNotice } from './calendario-admin';
 
 export function startSweeper(db: Knex, client: Client, config: Config, everyMs = 5000) {
   let running = false;
@@ -30,6 +31,14 @@ export function startSweeper(db: Knex, client: Client, config: Config, everyMs =
         .limit(100)
         .select('id');
       for (const { id } of mails) if (!(await startMailDelivery(db, client, config, id))) break;
+      // Calendar changes whose cases could not be told when they were made (Temporal was down).
+      const avisos: { id: number; fecha: string }[] = await db('avisos_calendario')
+        .whereNull('avisado_en')
+        .andWhere('creado_en', '<', olderThan(2))
+        .orderBy('id')
+        .limit(20)
+        .select('id', db.raw("to_char(fecha, 'YYYY-MM-DD') as fecha"));
+      for (const aviso of avisos) if ((await deliverCalendarNotice(db, client, aviso)) === null) break;
     } catch (err) {
       console.warn('[web] barrido de pendientes falló:', (err as Error).message);
     } finally {

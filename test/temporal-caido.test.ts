@@ -13,7 +13,7 @@ import { createStarter } from '../api/starter';
 import { connectClient } from '../lib/temporal';
 import { systemClock } from '../lib/clock';
 import { offlineRegistry } from '../lib/identity-registry';
-import { workflowIdFor } from '../workflows/definitions';
+import { calendarioSignal, workflowIdFor } from '../workflows/definitions';
 import { startStack } from './helpers/stack';
 import { startRealTemporal, type RealTemporal } from './helpers/real-temporal';
 import { actionMultipart, fileMultipart, loginAs, makePdf, type Client } from './helpers/http';
@@ -213,4 +213,29 @@ test.serial('an action while the server is down is a 503 in Spanish and leaves n
   const after = await count(stack);
   t.is(after.documentos, before.documentos + 1);
   t.is(after.historial, before.historial + 1);
+});
+
+test.serial('a non-working day added while the server is down is saved, and the running cases are told once it is back', async (t) => {
+  const { temporal, stack, ciudadano } = t.context;
+  const admin = await loginAs(stack.base, 'admin@demo.gob.pe');
+  const numero = (await fileMultipart(stack.base, ciudadano, { asunto: 'Plazo en curso durante el corte' })).body.numero as string;
+  await until(async () => (await row(stack, numero)).vence_en !== null);
+  // The Lima day of its deadline: the notice reaches the cases whose plazo ends on or after it.
+  const fecha = new Date(new Date((await row(stack, numero)).vence_en).getTime() - 5 * HOUR).toISOString().slice(0, 10);
+  const signals = async () => {
+    const { events } = await stack.client.workflow.getHandle(workflowIdFor(numero)).fetchHistory();
+    return (events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === calendarioSignal.name).length;
+  };
+
+  await temporal.kill();
+  const added = await admin.post('/api/v1/admin/dias-no-laborables', { fecha, descripcion: 'Día no laborable decretado durante el corte' });
+  t.is(added.status, 201);
+  t.like(added.body, { fecha, expedientesRecalculados: null, recalculoPendiente: true });
+  t.truthy(await stack.db('dias_no_laborables').where({ fecha }).first());
+  t.truthy(await stack.db('avisos_calendario').where({ fecha }).whereNull('avisado_en').first());
+
+  // Back up: the sweeper tells the case, once.
+  await temporal.start();
+  await until(async () => !(await stack.db('avisos_calendario').whereNull('avisado_en').first()));
+  t.is(await signals(), 1);
 });

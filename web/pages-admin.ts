@@ -267,7 +267,12 @@ export function adminPageRouter(deps: AppDeps, views: Views) {
     const agregado = str(ctx.query.agregado);
     const eliminado = str(ctx.query.eliminado);
     const n = Number(ctx.query.recalculados);
-    const recalculados = Number.isSafeInteger(n) && n >= 0 ? ` Se recalcularon los plazos de ${n === 1 ? '1 expediente en curso' : `${n} expedientes en curso`}.` : '';
+    const recalculados =
+      ctx.query.recalculados === 'pendiente'
+        ? ' Los plazos de los expedientes en curso se recalcularán en cuanto el sistema de trámites esté disponible.'
+        : Number.isSafeInteger(n) && n >= 0
+          ? ` Se recalcularon los plazos de ${n === 1 ? '1 expediente en curso' : `${n} expedientes en curso`}.`
+          : '';
     const aviso =
       agregado && isValidDay(agregado)
         ? `Se registró el ${agregado} como día no laborable.${recalculados}`
@@ -282,7 +287,7 @@ export function adminPageRouter(deps: AppDeps, views: Views) {
     if (!p) return;
     const body = formOf(ctx);
     const res = await attempt(() => addDiaNoLaborable(deps, { fecha: body.fecha, descripcion: body.descripcion }, p.cuentaId));
-    if (res.ok) return seeOther(ctx, `/admin/calendario?agregado=${res.value.fecha}&recalculados=${res.value.expedientesRecalculados}`);
+    if (res.ok) return seeOther(ctx, `/admin/calendario?agregado=${res.value.fecha}&recalculados=${res.value.expedientesRecalculados ?? 'pendiente'}`);
     failed(ctx, res.err);
     await calendarioPage(ctx, { valores: keep(body), ...problem(res.err) });
   });
@@ -291,7 +296,7 @@ export function adminPageRouter(deps: AppDeps, views: Views) {
     const p = pageUser(ctx, 'admin');
     if (!p) return;
     const res = await attempt(() => removeDiaNoLaborable(deps, ctx.params.fecha, p.cuentaId));
-    if (res.ok) return seeOther(ctx, `/admin/calendario?eliminado=${res.value.fecha}&recalculados=${res.value.expedientesRecalculados}`);
+    if (res.ok) return seeOther(ctx, `/admin/calendario?eliminado=${res.value.fecha}&recalculados=${res.value.expedientesRecalculados ?? 'pendiente'}`);
     failed(ctx, res.err);
     await calendarioPage(ctx, { alerta: res.err.message });
   });
