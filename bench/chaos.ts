@@ -11,7 +11,6 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createDb } from '../lib/db';
@@ -19,6 +18,8 @@ import { startMailCatcher, type MailCatcher } from '../lib/mailcatcher';
 import { bulkyPdf, fmt, percentile, sleep } from './lib';
 // @ts-expect-error: plain ESM module of the project's scripts, no types
 import { freePort, root, startEmbeddedPostgres } from '../scripts/setup.mjs';
+// @ts-expect-error: plain ESM module of the project's scripts, no types
+import { freeLowPort } from '../scripts/temporal-server.mjs';
 
 const args = process.argv.slice(2);
 const soak = args.includes('--soak');
@@ -435,7 +436,7 @@ async function main() {
   const port: number = await freePort();
   const webPorts = [await freePort(), await freePort()];
   // Temporal's schema keeps membership ports in a SMALLINT: stay below 32768.
-  const temporalPort = await lowFreePort();
+  const temporalPort: number = await freeLowPort();
   let cluster: ChildProcess | undefined;
   const stopCluster = async () => {
     if (!cluster || cluster.exitCode !== null) return;
@@ -610,16 +611,6 @@ async function main() {
     say(`fin en ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
   return code;
-}
-
-async function lowFreePort() {
-  for (;;) {
-    const p = 20_000 + Math.floor(Math.random() * 12_000);
-    const free = await new Promise<boolean>((res) => {
-      const srv = createServer().once('error', () => res(false)).listen(p, '127.0.0.1', () => srv.close(() => res(true)));
-    });
-    if (free) return p;
-  }
 }
 
 /** The app's database on our PostgreSQL, as the cluster names it. */

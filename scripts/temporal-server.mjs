@@ -167,7 +167,7 @@ function canListen(port) {
 // Below Linux's ephemeral range (32768–60999), so no outgoing connection takes the port before
 // the server binds it; and PostgreSQL's cluster_membership.rpc_port is a SMALLINT (≤ 32767).
 const LOW_PORTS = [20000, 32767];
-async function freeLowPort(taken) {
+export async function freeLowPort(taken = new Set()) {
   for (;;) {
     const p = LOW_PORTS[0] + Math.floor(Math.random() * (LOW_PORTS[1] - LOW_PORTS[0]));
     if (!taken.has(p) && (await canListen(p))) return p;
