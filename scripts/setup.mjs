@@ -439,7 +439,7 @@ export async function startPrivateStack({ prefix, servers = true, bundle = true 
       stops.push(() => stopChild(temporal));
       const pgPort = await freePort();
       const { pg, url } = await startEmbeddedPostgres({ dataDir: join(work, 'postgres'), port: pgPort, persistent: false });
-      stops.push(() => pg.stop());
+      stops.push(() => stopEmbeddedPostgres(pg));
       env.TEST_TEMPORAL_ADDRESS = `127.0.0.1:${temporalPort}`;
       env.TEST_DATABASE_URL = url('postgres');
       const clamd = await startTestClamd({ clamd: await ensureClamd(), dir: join(work, 'clamd'), prefix: `${prefix}:clamd` });
@@ -463,18 +463,59 @@ export async function startPrivateStack({ prefix, servers = true, bundle = true 
   return { env, stop };
 }
 
-function stopChild(child) {
+/** SIGTERM, then SIGKILL if it has not exited within `graceMs`: a stop never hangs. */
+export function stopChild(child, graceMs = 15_000) {
   return new Promise((res) => {
     if (child.exitCode !== null || child.signalCode !== null) return res();
-    child.once('exit', res);
+    child.once('exit', () => res());
     child.kill('SIGTERM');
+    setTimeout(() => {
+      if (child.exitCode === null && child.signalCode === null) {
+        log(`${child.spawnfile} (pid ${child.pid}) no terminó en ${graceMs / 1000} s: SIGKILL`);
+        child.kill('SIGKILL');
+      }
+    }, graceMs).unref();
+  });
+}
+
+/** Stops an embedded PostgreSQL (SIGINT: fast shutdown); SIGKILL if it has not stopped in `graceMs`. */
+function stopEmbeddedPostgres(pg, graceMs = 30_000) {
+  const proc = pg.process;
+  return new Promise((res) => {
+    const timer = setTimeout(() => {
+      log(`PostgreSQL no se detuvo en ${graceMs / 1000} s: SIGKILL`);
+      proc?.kill('SIGKILL');
+      res();
+    }, graceMs);
+    timer.unref();
+    pg.stop().then(
+      () => (clearTimeout(timer), res()),
+      (err) => (clearTimeout(timer), console.error(err), res()),
+    );
   });
 }
 
 /** Runs a command with inherited output; resolves with its exit code. */
-export function runInherit(cmd, args, env) {
+export function runInherit(cmd, args, env, { ownGroup = false } = {}) {
   return new Promise((res) => {
-    const child = spawn(cmd, args, { cwd: root, env, stdio: 'inherit' });
-    child.on('exit', (c, signal) => res(c ?? (signal ? 1 : 0)));
+    const child = spawn(cmd, args, { cwd: root, env, stdio: 'inherit', detached: ownGroup });
+    if (!ownGroup) return child.on('exit', (c, signal) => res(c ?? (signal ? 1 : 0)));
+    // Its own process group: whatever it leaves behind (a test's server whose test process was
+    // killed on a timeout) goes with it. Ctrl-C reaches the group as it would the terminal's.
+    const forward = (signal) => killGroup(child.pid, signal);
+    process.on('SIGINT', forward).on('SIGTERM', forward);
+    child.on('exit', (c, signal) => {
+      process.off('SIGINT', forward).off('SIGTERM', forward);
+      killGroup(child.pid, 'SIGKILL');
+      res(c ?? (signal ? 1 : 0));
+    });
   });
+}
+
+function killGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
 }

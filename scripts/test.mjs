@@ -11,11 +11,19 @@ try {
   const env = { ...process.env, ...stack.env };
   log('comprobando tipos (tsc --noEmit)…');
   code = await runInherit(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', root], env);
-  if (code === 0) code = await runInherit(process.execPath, [join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs'), ...process.argv.slice(2)], env);
+  if (code === 0) {
+    code = await runInherit(process.execPath, [join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs'), ...process.argv.slice(2)], env, { ownGroup: true });
+  }
 } catch (err) {
   console.error(`[test] ${err.stack ?? err}`);
   code = 1;
 } finally {
+  // Stopping what it started is bounded (each child is killed if it does not stop); this is the
+  // last guard, so that a stop that still hangs can never keep CI waiting.
+  setTimeout(() => {
+    console.error('[test] la detención de la infraestructura de pruebas no terminó en 2 minutos; se sale igual');
+    process.exit(code);
+  }, 120_000).unref();
   await stack?.stop();
 }
 process.exit(code);
