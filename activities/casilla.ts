@@ -11,6 +11,7 @@ import { constanciaHtml, formatLimaInstant, newVerificationCode } from '../lib/d
 import { queueMail } from '../lib/outbox';
 import { displayName } from '../domain/persona';
 import { limaDay } from '../domain/calendar';
+import { NOTIFICACION_TIPO, type NotificacionTipo } from '../domain/formats';
 
 export interface CasillaActivityDeps {
   db: Knex;
@@ -19,16 +20,6 @@ export interface CasillaActivityDeps {
   pdf?: PdfRenderer;
   calendar: BusinessCalendar;
 }
-
-export type NotificacionTipo = 'OBSERVACION' | 'ATENCION' | 'ARCHIVO' | 'NOTIFICACION';
-
-/** How each kind of notification is announced and which document it is when staff name none. */
-export const NOTIFICACION_TIPO: Record<NotificacionTipo, { titulo: string; documento: string }> = {
-  OBSERVACION: { titulo: 'Se formularon observaciones', documento: 'Notificación de observaciones' },
-  ATENCION: { titulo: 'Se atendió su solicitud', documento: 'Documento de respuesta' },
-  ARCHIVO: { titulo: 'Se archivó su expediente', documento: 'Notificación de archivo' },
-  NOTIFICACION: { titulo: 'Nueva notificación', documento: 'Notificación' },
-};
 
 export interface DepositInput {
   numero: string;

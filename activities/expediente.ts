@@ -10,6 +10,7 @@ import { cargoHtml, formatLimaInstant, formatDay } from '../lib/documents';
 import { queueMail } from '../lib/outbox';
 import { displayName } from '../domain/persona';
 import { ESTADO_LABEL, type Estado } from '../domain/lifecycle';
+import { NOTIFICACION_TIPO, type NotificacionTipo } from '../domain/formats';
 
 export interface ExpedienteActivityDeps {
   db: Knex;
@@ -19,12 +20,8 @@ export interface ExpedienteActivityDeps {
   calendar: BusinessCalendar;
 }
 
-export type NotificationType = 'OBSERVACION' | 'ATENCION' | 'ARCHIVO';
-const TITULO: Record<NotificationType, string> = {
-  OBSERVACION: 'Se formularon observaciones',
-  ATENCION: 'Se atendió su solicitud',
-  ARCHIVO: 'Se archivó su expediente',
-};
+/** What the workflow notifies by itself; NOTIFICACION is staff's own (activities/casilla.ts). */
+export type NotificationType = Exclude<NotificacionTipo, 'NOTIFICACION'>;
 const PLAZO_LABEL = { validacion: 'validación', atencion: 'atención', subsanacion: 'subsanación' } as const;
 
 async function filer(db: Knex, exp: { cuenta_id: number | null }) {
@@ -154,7 +151,7 @@ export function createExpedienteActivities(deps: ExpedienteActivityDeps) {
           template: 'notificacion',
           data: {
             nombre: displayName(cuenta),
-            titulo: TITULO[n.tipo],
+            titulo: NOTIFICACION_TIPO[n.tipo].titulo,
             numero: n.numero,
             asunto: exp.asunto,
             detalle: n.detalle,

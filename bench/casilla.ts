@@ -6,8 +6,8 @@
 // Targets (issue #6): median ≤ 150 ms, ≥ 10 constancias per second.
 import { createActivities } from '../activities';
 import { startStack } from '../test/helpers/stack';
-import { fileMultipart, loginAs } from '../test/helpers/http';
-import { notificarUpdate, workflowIdFor, type Actor } from '../workflows/definitions';
+import { fileMultipart, loginAs, makePdf } from '../test/helpers/http';
+import { notificarUpdate, workflowIdFor, type Actor, type NuevoDocumento } from '../workflows/definitions';
 import { describeLatencies, fmt, log, median, percentile, sleep, type Figure } from './lib';
 
 const WARMUP = 5;
@@ -92,6 +92,9 @@ async function burst(stack: Stack, numeros: string[]): Promise<Figure[]> {
   const ids = numeros.map((n) => stack.db('expedientes').where({ numero: n }).first('id'));
   const expIds = (await Promise.all(ids)).map((r) => r.id as number);
   const mailsBefore = stack.mail.messages.length;
+  // A notification carries its document (domain/acciones.ts): one stored PDF, named by each update.
+  const stored = await stack.storage.putBuffer(Buffer.from(await makePdf(1, 'Notificación de la ráfaga')));
+  const documento: NuevoDocumento = { rol: 'NOTIFICACION', nombre: 'notificacion.pdf', sha256: stored.key, bytes: stored.size, mime: 'application/pdf', paginas: 1, subidoPor: null, subidoEn: new Date().toISOString() };
   const t0 = performance.now();
   const updateMs: number[] = [];
   await Promise.all(
@@ -100,7 +103,7 @@ async function burst(stack: Stack, numeros: string[]): Promise<Figure[]> {
       for (let i = 0; i < PER_CASE; i++) {
         const a = performance.now();
         await handle.executeUpdate(notificarUpdate, {
-          args: [{ actor: MESA, asunto: `Notificación ${i + 1} de la ráfaga`, detalle: 'Prueba de rendimiento.', tipoDocumento: 'CARTA', numeroDocumento: null, documentos: [] }],
+          args: [{ actor: MESA, asunto: `Notificación ${i + 1} de la ráfaga`, detalle: 'Prueba de rendimiento.', tipoDocumento: 'CARTA', numeroDocumento: null, documentos: [documento] }],
         });
         updateMs.push(performance.now() - a);
       }

@@ -1,6 +1,7 @@
 // Legal time for Peru (días hábiles), see DESIGN.md "Legal time".
 // PURE: no I/O, no clock, no randomness — it runs inside the Temporal workflow sandbox and in the API.
 // Days are 'YYYY-MM-DD' strings; day arithmetic uses UTC midnight Dates so no host time zone leaks in.
+import { LIMA_OFFSET_MS, LIMA_UTC_OFFSET } from './formats';
 
 export interface CalendarSettings {
   opens: string; // 'HH:MM' business-hours start, Lima time
@@ -15,7 +16,6 @@ export const DEFAULT_SETTINGS: CalendarSettings = Object.freeze({
 });
 
 const DAY_MS = 86_400_000;
-const LIMA_OFFSET_MS = 5 * 3_600_000; // Lima is UTC−05:00 all year (no DST)
 const MAX_DIAS = 3650;
 const MAX_SCAN_DAYS = 20_000; // ~55 years: bounds every day-by-day loop
 
@@ -116,7 +116,7 @@ export function limaInstant(day: string, hhmm: string, seconds = 0): Date {
 
 export function formatInstant(instant: Date): string {
   // Shift to Lima wall time, print it as if UTC, drop milliseconds and 'Z', append the fixed offset.
-  return new Date(checkInstant(instant) - LIMA_OFFSET_MS).toISOString().slice(0, 19) + '-05:00';
+  return new Date(checkInstant(instant) - LIMA_OFFSET_MS).toISOString().slice(0, 19) + LIMA_UTC_OFFSET;
 }
 
 export function isBusinessDay(day: string, s: CalendarSettings): boolean {

@@ -1,5 +1,6 @@
 // Which action each expediente state allows, and to whom (DESIGN.md "Expediente lifecycle").
 // Pure: shared by the workflow (update validators) and the API (fast refusals, buttons to show).
+import { formatInstant } from './calendar';
 
 export const ESTADOS = [
   'PENDIENTE_VALIDACION',
@@ -20,7 +21,9 @@ export const ESTADO_LABEL: Record<Estado, string> = {
   ARCHIVADO: 'archivado',
 };
 
-export const FINAL_STATES: readonly Estado[] = ['ATENDIDO', 'ANULADO', 'ARCHIVADO'];
+/** The case is still in trámite: it has a plazo, staff may notify, trays list it as active. */
+export const OPEN_STATES: readonly Estado[] = ['PENDIENTE_VALIDACION', 'OBSERVADO', 'DERIVADO'];
+export const FINAL_STATES: readonly Estado[] = ESTADOS.filter((e) => !OPEN_STATES.includes(e));
 
 export type Rol = 'ciudadano' | 'sistema' | 'mesa_partes' | 'unidad' | 'supervisor' | 'admin';
 
@@ -51,7 +54,7 @@ const RULES: Record<Accion, { estados: readonly Estado[]; roles: readonly Rol[];
   recibir: { estados: ['DERIVADO'], roles: ['unidad', 'supervisor'], verbo: 'recibir' },
   atender: { estados: ['DERIVADO'], roles: ['unidad', 'supervisor'], verbo: 'atender' },
   // A notification with documents to the filer's casilla, while the case is open.
-  notificar: { estados: ['PENDIENTE_VALIDACION', 'OBSERVADO', 'DERIVADO'], roles: ['mesa_partes', 'unidad', 'supervisor'], verbo: 'notificar' },
+  notificar: { estados: OPEN_STATES, roles: ['mesa_partes', 'unidad', 'supervisor'], verbo: 'notificar' },
 };
 
 export function isAccion(x: string): x is Accion {
@@ -97,4 +100,17 @@ export function refusal(accion: Accion, c: CaseFacts, who?: Who): string | null 
 /** True when the reason is about the state (409) rather than who asks (403). */
 export function isStateRefusal(reason: string) {
   return reason.startsWith('No se puede ');
+}
+
+/** Who did the case's last action, and when (the workflow's memory or the read model's historial). */
+export interface UltimaAccion {
+  accion: string;
+  usuario: string;
+  en: string | Date;
+}
+
+/** A state refusal as the 409 says it: who lost a race learns who won it, and when (Lima time). */
+export function withUltimaAccion(reason: string, ultima: UltimaAccion | null | undefined): string {
+  if (!ultima) return reason;
+  return `${reason} Última acción: ${ultima.accion.toLowerCase()} por ${ultima.usuario} (${formatInstant(new Date(ultima.en))}).`;
 }

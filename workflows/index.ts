@@ -1,3 +1,3 @@
 // Entry point the worker bundles: every workflow type, nothing else.
-export { expedienteWorkflow } from './expediente';
+export { expedienteWorkflow } from './expediente/workflow';
 export { correoWorkflow } from './correo';

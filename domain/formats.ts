@@ -1,0 +1,28 @@
+// How the domain writes its values, written once: the expediente number, Lima's time, the
+// casilla's notification kinds. Pure: shared by workflows, activities, services and pages.
+
+/** An expediente number: zero-padded per year, e.g. 00123-2026 (DESIGN.md "Numbers"). */
+export const NUMERO_EXPEDIENTE = /^\d{5}-\d{4}$/;
+
+export const LIMA_TIME_ZONE = 'America/Lima';
+// Peru has no daylight saving time: the offset is fixed all year.
+export const LIMA_UTC_OFFSET = '-05:00';
+export const LIMA_OFFSET_MS = 5 * 3_600_000;
+
+export type NotificacionTipo = 'OBSERVACION' | 'ATENCION' | 'ARCHIVO' | 'NOTIFICACION';
+
+/** How each kind of notification is announced and which document it is when staff name none. */
+export const NOTIFICACION_TIPO: Readonly<Record<NotificacionTipo, { titulo: string; documento: string }>> = {
+  OBSERVACION: { titulo: 'Se formularon observaciones', documento: 'Notificación de observaciones' },
+  ATENCION: { titulo: 'Se atendió su solicitud', documento: 'Documento de respuesta' },
+  ARCHIVO: { titulo: 'Se archivó su expediente', documento: 'Notificación de archivo' },
+  NOTIFICACION: { titulo: 'Nueva notificación', documento: 'Notificación' },
+};
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+/** An instant as 'dd/mm/aaaa hh:mm' in Lima time (pages, mails). */
+export function fechaHora(value: Date | string | null | undefined) {
+  if (!value) return '';
+  const d = new Date(new Date(value).getTime() - LIMA_OFFSET_MS);
+  return `${pad2(d.getUTCDate())}/${pad2(d.getUTCMonth() + 1)}/${d.getUTCFullYear()} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`;
+}

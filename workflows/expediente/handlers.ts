@@ -1,0 +1,174 @@
+// The case's messages: the estado query, the calendar signal, and each action as an Update whose
+// validator refuses, before anything is recorded, what the state, the actor or the input does not allow.
+import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
+import { isStateRefusal, refusal, withUltimaAccion, type Accion } from '../../domain/lifecycle';
+import { atenderInputRefusal, derivarInputRefusal, notificarInputRefusal, subsanarInputRefusal, type InputRefusal } from '../../domain/acciones';
+import {
+  FORBIDDEN,
+  REFUSED,
+  actualizarUpdate,
+  anularUpdate,
+  atenderUpdate,
+  calendarioSignal,
+  derivarUpdate,
+  estadoQuery,
+  notificarUpdate,
+  observarUpdate,
+  recibirUpdate,
+  subsanarUpdate,
+  type Actor,
+} from '../definitions';
+import { acts } from './acts';
+import { mail, type Casilla } from './casilla';
+import type { Caso } from './state';
+
+export function setHandlers(c: Caso, casilla: Casilla) {
+  const { s, input } = c;
+
+  const check = (accion: Accion, actor: Actor) => {
+    const reason = refusal(accion, s, { rol: actor.rol, unidad: actor.unidad });
+    if (!reason) return;
+    const stateReason = isStateRefusal(reason);
+    throw ApplicationFailure.create({ type: stateReason ? REFUSED : FORBIDDEN, message: stateReason ? withUltimaAccion(reason, c.ultimo) : reason, nonRetryable: true });
+  };
+  // A refused input is a refusal like a state's; `campo` names the field, as the API's 400 does.
+  const checkInput = (r: InputRefusal | null) => {
+    if (r) throw ApplicationFailure.create({ type: REFUSED, message: r.reason, nonRetryable: true, details: [{ campo: r.field }] });
+  };
+
+  setHandler(estadoQuery, c.view);
+  setHandler(calendarioSignal, () => {
+    c.calendarChanged = true;
+  });
+
+  setHandler(
+    observarUpdate,
+    async ({ actor, motivo }) => {
+      const previo = s.estado;
+      const depositadoEn = new Date().toISOString();
+      // Set before any await: the main loop computes the subsanación deadline from it.
+      c.observacion = { depositadoEn, estadoPrevio: previo, actor };
+      const v = await c.transition('OBSERVAR', actor, 'OBSERVADO', { nota: motivo });
+      // The office's plazo stops while the citizen corrects (TUO 27444 art. 136.3).
+      const consumed = await acts.businessDaysElapsed({ desde: c.oficina.desde, hasta: depositadoEn });
+      c.oficina.dias = Math.max(1, c.oficina.dias - consumed);
+      if (patched('casilla')) {
+        const obs = c.observacion;
+        const d = await casilla.depositar({
+          evento: `observacion:${s.numero}:${v.secuencia}`,
+          tipo: 'OBSERVACION',
+          actor,
+          detalle: motivo,
+          documentos: [],
+          plazo: { dias: input.plazos.subsanacion, descripcion: 'Subsanación de observaciones' },
+        });
+        // The subsanación plazo runs from the deposit in the casilla (Ley 31736), not the click.
+        if (d && c.observacion === obs) {
+          obs.depositadoEn = d.depositadaEn;
+          c.plazoDirty = true;
+        }
+        return c.view();
+      }
+      const plazo = await acts.computePlazo({ desde: depositadoEn, dias: input.plazos.subsanacion });
+      const n = await acts.notifyCiudadano({
+        numero: s.numero,
+        evento: `observacion:${s.numero}:${v.secuencia}`,
+        tipo: 'OBSERVACION',
+        detalle: motivo,
+        vence: plazo.vence,
+      });
+      await mail(n.correoId, n.maxRetrySeconds);
+      return c.view();
+    },
+    { validator: ({ actor }) => check('observar', actor) },
+  );
+
+  setHandler(
+    subsanarUpdate,
+    async ({ actor, nota, documentos }) => {
+      const back = c.observacion?.estadoPrevio ?? 'PENDIENTE_VALIDACION';
+      const v = await c.transition('SUBSANAR', actor, back, { nota, documentos });
+      // The office's plazo runs again from the subsanación's reception.
+      c.observacion = null;
+      c.oficina.desde = await acts.receptionInstant({ en: new Date().toISOString() });
+      c.plazoDirty = true;
+      return v;
+    },
+    {
+      validator: ({ actor, nota, documentos }) => {
+        check('subsanar', actor);
+        checkInput(subsanarInputRefusal({ nota, documentos }));
+      },
+    },
+  );
+
+  setHandler(
+    actualizarUpdate,
+    ({ actor, nota, documentos, cambios }) => c.transition('ACTUALIZAR', actor, 'PENDIENTE_VALIDACION', { nota, documentos, cambios }),
+    { validator: ({ actor }) => check('actualizar', actor) },
+  );
+
+  setHandler(
+    anularUpdate,
+    ({ actor, motivo }) => c.transition('ANULAR', actor, 'ANULADO', { nota: motivo }),
+    { validator: ({ actor }) => check('anular', actor) },
+  );
+
+  setHandler(
+    derivarUpdate,
+    ({ actor, unidad, proveido }) => c.transition('DERIVAR', actor, 'DERIVADO', { unidad, recibido: false, nota: proveido }),
+    {
+      validator: ({ actor, unidad }) => {
+        check('derivar', actor);
+        checkInput(derivarInputRefusal(s, { unidad }));
+      },
+    },
+  );
+
+  setHandler(
+    recibirUpdate,
+    ({ actor }) => c.transition('RECIBIR', actor, 'DERIVADO', { recibido: true }),
+    { validator: ({ actor }) => check('recibir', actor) },
+  );
+
+  setHandler(
+    atenderUpdate,
+    async ({ actor, comentario, documentos }) => {
+      const { view: v, documentos: recorded } = await c.record('ATENDER', actor, 'ATENDIDO', { nota: comentario, documentos });
+      if (patched('casilla')) {
+        await casilla.depositar({ evento: `atencion:${s.numero}:${v.secuencia}`, tipo: 'ATENCION', actor, detalle: comentario, documentos: recorded });
+        return c.view();
+      }
+      const n = await acts.notifyCiudadano({
+        numero: s.numero,
+        evento: `atencion:${s.numero}:${v.secuencia}`,
+        tipo: 'ATENCION',
+        detalle: comentario,
+        vence: null,
+      });
+      await mail(n.correoId, n.maxRetrySeconds);
+      return c.view();
+    },
+    {
+      validator: ({ actor, documentos }) => {
+        check('atender', actor);
+        checkInput(atenderInputRefusal({ documentos }));
+      },
+    },
+  );
+
+  setHandler(
+    notificarUpdate,
+    async ({ actor, asunto, detalle, tipoDocumento, numeroDocumento, documentos }) => {
+      const { view: v, documentos: recorded } = await c.record('NOTIFICAR', actor, s.estado, { nota: asunto, documentos });
+      await casilla.depositar({ evento: `notificacion:${s.numero}:${v.secuencia}`, tipo: 'NOTIFICACION', actor, asunto, detalle, tipoDocumento, numeroDocumento, documentos: recorded });
+      return c.view();
+    },
+    {
+      validator: ({ actor, documentos }) => {
+        check('notificar', actor);
+        checkInput(notificarInputRefusal({ documentos }));
+      },
+    },
+  );
+}
