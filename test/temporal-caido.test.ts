@@ -7,9 +7,9 @@ import anyTest, { type TestFn } from 'ava';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fastCalendar, type BusinessCalendar } from '../lib/business-calendar';
-import { startSweeper } from '../api/sweeper';
-import { createApp } from '../api/app';
-import { createStarter } from '../api/starter';
+import { startSweeper } from '../services/sweeper';
+import { createApp } from '../http/app';
+import { createStarter } from '../services/starter';
 import { connectClient } from '../lib/temporal';
 import { systemClock } from '../lib/clock';
 import { offlineRegistry } from '../lib/identity-registry';
@@ -96,10 +96,17 @@ test.serial('a case survives a kill -9 of the Temporal server in the middle of i
   t.teardown(() => void (day.ms = HOUR));
   t.is((await mesa.post(`/api/v1/expedientes/${a}/observar`, { motivo: 'Falta la firma del solicitante' })).status, 200);
   const handle = stack.client.workflow.getHandle(workflowIdFor(a));
+  // The plazo runs from the business day after the notice reaches the casilla: the workflow sets a
+  // timer, then computes the plazo again once the deposit is done. The timer that counts is the one
+  // set after the deposit (waiting for an earlier one let the test switch back to hour-long days
+  // before that second computation, and the case then waited two hours).
   const subsanacionTimer = async () => {
     const events = (await handle.fetchHistory()).events ?? [];
-    const observed = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
-    return observed >= 0 && events.slice(observed).some((e) => e.timerStartedEventAttributes);
+    const deposit = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'depositNotification');
+    const deposited = deposit ? events.findIndex((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(deposit.eventId)) : -1;
+    if (deposited < 0) return false;
+    const canceled = new Set(events.flatMap((e) => (e.timerCanceledEventAttributes ? [e.timerCanceledEventAttributes.timerId] : [])));
+    return events.slice(deposited).some((e) => e.timerStartedEventAttributes && !canceled.has(e.timerStartedEventAttributes.timerId));
   };
   await until(subsanacionTimer);
   // Only that plazo is short: the other case's, computed after the restart, outlasts the file.
