@@ -1,6 +1,5 @@
 // Knex + objection over PostgreSQL; the schema itself lives only in migrations/.
 import knexFactory, { type Knex } from 'knex';
-import { Model } from 'objection';
 import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -19,7 +18,6 @@ export function migrationConfig(): Knex.MigratorConfig {
 
 export function createDb(url: string, pool = { min: 0, max: 10 }): Knex {
   const db = knexFactory({ client: 'pg', connection: url, pool, migrations: migrationConfig() });
-  Model.knex(db);
   return db;
 }
 
