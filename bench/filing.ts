@@ -117,7 +117,7 @@ async function startBaseline() {
         writes.push(pipeline(file, createWriteStream(path)));
       });
       bb.on('error', reject);
-      bb.on('close', () => Promise.all(writes).then(() => resolve(), reject));
+      bb.on('close', () => void Promise.all(writes).then(() => resolve(), reject));
       ctx.req.pipe(bb);
     });
     const [row] = await db('filings')

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createNamespace, createTestDb, required, uid } from '../test/helpers/stack';
-import { fileMultipart, loginAs } from '../test/helpers/http';
+import { fileMultipart, loginAs, type Json } from '../test/helpers/http';
 import { freePort } from '../test/helpers/ports';
 import { bulkyPdf, fmt, log, median, sleep, type Figure } from './lib';
 
@@ -165,7 +165,7 @@ export async function uploads(): Promise<Figure[]> {
             { 'idempotency-key': `bench-upload-${uid()}` },
           ),
           UPLOAD_TIMEOUT_MS,
-        ).catch((err: Error) => ({ status: 0, body: { error: String(err.cause ?? err.message) } as any }));
+        ).catch((err: Error) => ({ status: 0, body: { error: String(err.cause ?? err.message) } as Json }));
         return { ...r, ms: now() - t, end: now() - tStart };
       }),
     );

@@ -2,13 +2,13 @@
 import { loadConfigOrExit } from '../lib/config';
 import { createDb } from '../lib/db';
 import { connectClient } from '../lib/temporal';
-import { createApp } from '../api/app';
+import { createApp } from '../http/app';
 import { systemClock } from '../lib/clock';
 import { createIdentityRegistry } from '../lib/identity-registry';
 import { localStorage } from '../lib/storage';
 import { dbCalendar } from '../lib/business-calendar';
-import { startSweeper } from '../api/sweeper';
-import { createStarter } from '../api/starter';
+import { startSweeper } from '../services/sweeper';
+import { createStarter } from '../services/starter';
 import { createPdfRenderer } from '../lib/pdf';
 
 const config = loadConfigOrExit();
@@ -43,14 +43,15 @@ const stop = () => {
   if (stopping) return;
   stopping = true;
   sweeper.stop();
-  server.close(async () => {
+  const finish = async () => {
     // Filings answered during a burst whose workflows have not started yet: start them now.
     await starter.drain().catch(() => {});
     starter.stop();
     await temporal.connection.close();
     await db.destroy();
     process.exit(0);
-  });
+  };
+  server.close(() => void finish());
   setTimeout(() => process.exit(0), 5000).unref();
 };
 process.on('SIGINT', stop);

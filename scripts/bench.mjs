@@ -3,7 +3,8 @@
 // PostgreSQL (never the `npm start` data), then runs bench/run.ts and stops what it started.
 // `npm run bench` runs every benchmark; `npm run bench -- filing uploads` only those named.
 import { join } from 'node:path';
-import { log, root, runInherit, startPrivateStack } from './setup.mjs';
+import { log, root, runInherit } from './setup.mjs';
+import { startPrivateStack } from './private-stack.mjs';
 
 const ALL = ['filing', 'uploads', 'cargo', 'constancias', 'trays', 'casilla'];
 const names = process.argv.slice(2);

@@ -227,8 +227,8 @@ try {
   const workerCount = count('workers', 'CLUSTER_WORKERS', 2);
   const withUi = !/^(0|false|no|off)$/i.test(setting('temporal-ui', 'CLUSTER_UI', '1'));
 
-  const [{ temporalCli, chromium, pdfChromium, temporalServer }, ui] = await Promise.all([
-    ensureAll({ temporalServer: true }),
+  const [{ temporalCli, chromium, pdfChromium, also: temporalServer }, ui] = await Promise.all([
+    ensureAll({ also: () => import('./temporal-server.mjs').then((m) => m.ensureTemporalServer()) }),
     withUi ? import('./temporal-server.mjs').then((m) => m.ensureTemporalUi()) : undefined,
   ]);
   const caddy = await ensureCaddy(); // after ensureAll: one apt-get at a time

@@ -171,19 +171,13 @@ export async function ensureCaddy() {
 }
 
 /**
- * Everything at once: the Go build, npm and apt mostly wait on different things. With
- * `temporalServer`, also the real Temporal server and its SQL tool (scripts/temporal-server.mjs):
- * `temporalServer: { server, sql, schemaDir }` in the answer.
+ * Everything at once: the Go build, npm and apt mostly wait on different things. `also`, one more
+ * install run alongside (the real Temporal server's, from scripts/temporal-server.mjs, which
+ * imports this module): its result comes back as `also`.
  */
-export async function ensureAll({ temporalServer = false } = {}) {
-  const [, temporalCli, { chromium, pdfChromium }, server] = await Promise.all([
-    ensureNodeModules(),
-    ensureTemporalCli(),
-    ensureChromium(),
-    // Imported here, not at the top: temporal-server.mjs imports this module.
-    temporalServer ? import('./temporal-server.mjs').then((m) => m.ensureTemporalServer()) : undefined,
-  ]);
-  return { temporalCli, chromium, pdfChromium, ...(server && { temporalServer: server }) };
+export async function ensureAll({ also } = {}) {
+  const [, temporalCli, { chromium, pdfChromium }, extra] = await Promise.all([ensureNodeModules(), ensureTemporalCli(), ensureChromium(), also?.()]);
+  return { temporalCli, chromium, pdfChromium, also: extra };
 }
 
 export function freePort() {
@@ -411,58 +405,6 @@ export function tsxCommand(script) {
 }
 
 
-/**
- * The private infrastructure of `npm test` and `npm run bench`: a headless in-memory Temporal
- * dev server, an embedded PostgreSQL and a clamd with the tests' own signature, in a temp folder,
- * on free ports, plus (optionally) one pre-built workflow bundle. Returns the TEST_* variables the
- * tests read, and `stop()`.
- */
-export async function startPrivateStack({ prefix, servers = true, bundle = true }) {
-  const { temporalCli, chromium, pdfChromium, temporalServer } = await ensureAll({ temporalServer: servers });
-  const work = mkdtempSync(join(tmpdir(), `mpv-${prefix}-`));
-  chmodSync(work, 0o755); // the embedded server may run as the postgres user
-  const stops = [];
-  const env = { NODE_ENV: 'test', TEMPORAL_CLI: temporalCli, PUPPETEER_EXECUTABLE_PATH: chromium, PDF_CHROMIUM_PATH: pdfChromium };
-  // The real server binaries, for the tests that stop and kill a Temporal server of their own.
-  if (temporalServer) {
-    Object.assign(env, { TEST_TEMPORAL_SERVER: temporalServer.server, TEST_TEMPORAL_SQL: temporalServer.sql, TEST_TEMPORAL_SCHEMA_DIR: temporalServer.schemaDir });
-  }
-  const stop = async () => {
-    for (const fn of stops.reverse()) await fn().catch((e) => console.error(e));
-    stops.length = 0;
-    rmSync(work, { recursive: true, force: true });
-  };
-  try {
-    if (servers) {
-      const temporalPort = await freePort();
-      const temporal = await startTemporal({ cli: temporalCli, port: temporalPort, headless: true, prefix: `${prefix}:temporal`, logLevel: 'never' });
-      stops.push(() => stopChild(temporal));
-      const pgPort = await freePort();
-      const { pg, url } = await startEmbeddedPostgres({ dataDir: join(work, 'postgres'), port: pgPort, persistent: false });
-      stops.push(() => stopEmbeddedPostgres(pg));
-      env.TEST_TEMPORAL_ADDRESS = `127.0.0.1:${temporalPort}`;
-      env.TEST_DATABASE_URL = url('postgres');
-      const clamd = await startTestClamd({ clamd: await ensureClamd(), dir: join(work, 'clamd'), prefix: `${prefix}:clamd` });
-      stops.push(() => stopChild(clamd.child));
-      Object.assign(env, clamd.env);
-    }
-    if (bundle) {
-      // One workflow bundle for every test file instead of one webpack build per worker.
-      const { bundleWorkflowCode } = await import('@temporalio/worker');
-      const { code } = await bundleWorkflowCode({
-        workflowsPath: join(root, 'workflows', 'index.ts'),
-        logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error },
-      });
-      env.TEST_WORKFLOW_BUNDLE = join(work, 'workflow-bundle.js');
-      writeFileSync(env.TEST_WORKFLOW_BUNDLE, code);
-    }
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { env, stop };
-}
-
 /** SIGTERM, then SIGKILL if it has not exited within `graceMs`: a stop never hangs. */
 export function stopChild(child, graceMs = 15_000) {
   return new Promise((res) => {
@@ -479,7 +421,7 @@ export function stopChild(child, graceMs = 15_000) {
 }
 
 /** Stops an embedded PostgreSQL (SIGINT: fast shutdown); SIGKILL if it has not stopped in `graceMs`. */
-function stopEmbeddedPostgres(pg, graceMs = 30_000) {
+export function stopEmbeddedPostgres(pg, graceMs = 30_000) {
   const proc = pg.process;
   return new Promise((res) => {
     const timer = setTimeout(() => {

@@ -40,12 +40,12 @@ async function stopAll(code = 0) {
   log('detenido.');
   process.exit(code);
 }
-process.on('SIGINT', () => stopAll(0));
-process.on('SIGTERM', () => stopAll(0));
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
 
 function fail(err) {
   console.error(`\n[start] ${err.message ?? err}`);
-  stopAll(1);
+  void stopAll(1);
 }
 
 /** Runs a child for the life of the system; restarts it if it dies on its own. */

@@ -1,8 +1,9 @@
 // `npm test`: installs what is missing, starts its own Temporal dev server and its own PostgreSQL
-// (never the `npm start` data), type-checks, runs every ava test, and stops what it started.
+// (never the `npm start` data), type-checks, lints, runs every ava test, and stops what it started.
 // Extra arguments go to ava: `npm test -- test/expedientes-api.test.ts`.
 import { join } from 'node:path';
-import { log, root, runInherit, startPrivateStack } from './setup.mjs';
+import { log, root, runInherit } from './setup.mjs';
+import { startPrivateStack } from './private-stack.mjs';
 
 let code = 1;
 let stack;
@@ -11,6 +12,11 @@ try {
   const env = { ...process.env, ...stack.env };
   log('comprobando tipos (tsc --noEmit)…');
   code = await runInherit(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', root], env);
+  if (code === 0) {
+    log('revisando el código (eslint)…');
+    code = await runInherit(process.execPath, [join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), root], env);
+    if (code !== 0) console.error('[test] ESLint no pasó (detalle arriba): las pruebas no se ejecutan hasta corregirlo; `npm run lint` lo repite.');
+  }
   if (code === 0) {
     code = await runInherit(process.execPath, [join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs'), ...process.argv.slice(2)], env, { ownGroup: true });
   }

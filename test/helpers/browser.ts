@@ -1,7 +1,7 @@
 // Headless Chromium for the page walks: one browser, a fresh context (cookies, downloads) per
 // person, logged in through the login form, and every page error and Content Security Policy
 // violation collected for the test to check.
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type Page, type Target } from 'puppeteer-core';
 import { required, TEST_PASSWORD } from './stack';
 import { freshCode } from './totp';
 import { launchOptions } from '../../lib/pdf';
@@ -23,11 +23,14 @@ export async function openBrowser(base: string): Promise<Walk> {
   const browser = await puppeteer.launch(launchOptions(required('PUPPETEER_EXECUTABLE_PATH')));
   const errors: string[] = [];
   // Attached as the page is created, before the test can navigate it: no violation is missed.
-  browser.on('targetcreated', async (target) => {
+  const watchConsole = async (target: Target) => {
     const page = await target.page().catch(() => null); // a target closed at once has no page
     page?.on('console', (m) => {
       if (m.text().includes('Content Security Policy')) errors.push(`CSP ${page.url()}: ${m.text()}`);
     });
+  };
+  browser.on('targetcreated', (target: Target) => {
+    void watchConsole(target);
   });
   return {
     browser,
