@@ -1,335 +1,92 @@
-// Filing: allocate the next gapless number and record the filing with its documents in one
-// statement, then start the case's workflow. A filing whose workflow could not be started yet is
-// kept and started later by the sweeper; starting is idempotent (the workflow id is the number).
-import type { Knex } from 'knex';
-import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { limaDay } from '../domain/calendar';
-import { WORKFLOW_TYPE, searchAttributes, workflowIdFor, type ExpedienteInput } from '../workflows/definitions';
-import type { Config } from '../lib/config';
-import { dbCache } from '../lib/settings';
-import type { UploadedFile } from './uploads';
+// JSON API for expedientes (DESIGN.md "API"): filing, actions, lists, detail, cargo, files, public
+// consulta, catalogues, calendar and verification. Each handler reads the request, calls its use
+// case in services/expedientes/ and answers; who may call it is in http/route-map/expedientes.ts.
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { isAccion } from '../domain/lifecycle';
+import type { AppDeps } from '../services/deps';
+import { notFound } from '../services/errors';
+import { runAction } from '../services/expedientes/acciones';
+import { cargoDe, documentoDe } from '../services/expedientes/archivos';
+import { catalogos } from '../services/expedientes/catalogos';
+import { consultaPublica } from '../services/expedientes/consulta-publica';
+import { expedienteDetail, listExpedientes, visibleExpediente } from '../services/expedientes/consultas';
+import { presentarExpediente } from '../services/expedientes/presentar';
+import { verificar } from '../services/expedientes/verificacion';
+import { plazoDesde, presentacionEn } from '../services/calendario';
+import { requirePrincipal } from '../http/routes';
+import { sendStored } from '../http/stream-stored';
+import { optionalUpload, uploadReader } from '../http/uploads';
+import { bodyOf } from '../http/validation';
+import { parse } from '../services/validation';
 
-export interface FilingInput {
-  tipoDocumento: string;
-  numeroDocumento: string;
-  asunto: string;
-  contenido: string;
-  antecedente: string | null;
-  destino: string | null;
-  folios: number;
-  remitente: string;
-  fechaPresentacion: string;
-  recibidoEn: Date;
-  /** The stored hash of the tracking password (keyed by the verification code, not the number). */
-  claveHash: string;
-  clave: string;
-  codigoVerificacion: string;
-  archivos: (UploadedFile & { rol: 'PRINCIPAL' | 'ANEXO' })[];
-  idempotencyKey?: string;
-  cuentaId?: number | null;
-  apiTokenId?: number | null;
+export async function presentar(ctx: Context, deps: AppDeps) {
+  const idempotencyKey = ctx.get('Idempotency-Key');
+  ctx.body = await presentarExpediente(deps, requirePrincipal(ctx), { idempotencyKey, readUpload: uploadReader(ctx, deps) });
+  ctx.status = 201;
 }
 
-export interface ExpedienteRow {
-  id: number;
-  numero: string;
-  estado: string;
-  tipo_documento: string;
-  unidad: string | null;
-  presentado_en: Date;
-  recibido_en: Date | null;
-  workflow_iniciado_en: Date | null;
-  [k: string]: unknown;
+export async function listar(ctx: Context, deps: AppDeps) {
+  ctx.body = await listExpedientes(deps, requirePrincipal(ctx), ctx.query);
 }
 
-export const formatNumero = (correlativo: number, anio: number) => `${String(correlativo).padStart(5, '0')}-${anio}`;
-
-class DuplicateKey extends Error {}
-
-type Filed = { row: ExpedienteRow; created: boolean };
-interface FilingJob {
-  input: FilingInput;
-  now: Date;
-  anio: number;
-  scopedKey?: string;
+export async function detalle(ctx: Context, deps: AppDeps) {
+  ctx.body = await expedienteDetail(deps, await visibleExpediente(deps, requirePrincipal(ctx), ctx.params.numero));
 }
 
-const filers = new WeakMap<Knex, (job: FilingJob) => Promise<Filed>>();
-
-/**
- * Records a filing with the next number of its year, or finds the one filed before with the same
- * idempotency key.
- *
- * Numbers have no gaps: the year's counter row is locked from the moment a number is taken until
- * the filing commits, so filings take turns there, and each turn lasts a commit (a WAL flush).
- * One filing per turn would cap a whole installation at one filing per flush, so filings that
- * arrive while a turn is running wait and go together in the next one (group commit): one
- * statement takes n numbers and inserts n expedientes with their documents, so a turn lasts one
- * round trip. If that statement fails (one bad filing, a key filed meanwhile by another process),
- * it takes nothing and each of its filings is tried again alone: a bad filing fails by itself and
- * gives its number back.
- */
-export function fileExpediente(db: Knex, input: FilingInput, now = new Date()): Promise<Filed> {
-  // An idempotency key belongs to whoever sent it: another filer's key never finds this case.
-  const scopedKey = input.idempotencyKey ? `${input.cuentaId ?? ''}:${input.apiTokenId ?? ''}:${input.idempotencyKey}` : undefined;
-  let file = filers.get(db);
-  if (!file) {
-    file = groupCommit<FilingJob, Filed>((jobs) => fileTogether(db, jobs));
-    filers.set(db, file);
-  }
-  return file({ input, now, anio: Number(limaDay(now).slice(0, 4)), scopedKey });
+export async function cargo(ctx: Context, deps: AppDeps) {
+  sendStored(ctx, deps, await cargoDe(deps, requirePrincipal(ctx), ctx.params.numero));
 }
 
-async function fileTogether(db: Knex, jobs: FilingJob[]): Promise<(Filed | Error)[]> {
-  // The same key twice in one batch (a double click): the first files, the others find it after.
-  const firsts = new Map<string, FilingJob>();
-  const batch = jobs.filter((j) => !j.scopedKey || (!firsts.has(j.scopedKey) && firsts.set(j.scopedKey, j)));
-  const results = new Map<FilingJob, Filed | Error>();
-  try {
-    const rows = await insertFilings(db, batch);
-    batch.forEach((j, i) => results.set(j, { row: rows[i], created: true }));
-  } catch (err) {
-    if (batch.length === 1 && !(err instanceof DuplicateKey)) results.set(batch[0], err as Error);
-    else {
-      for (const j of batch) {
-        try {
-          results.set(j, { row: (await insertFilings(db, [j]))[0], created: true });
-        } catch (e) {
-          results.set(j, e instanceof DuplicateKey ? { row: await findByKey(db, j.scopedKey!), created: false } : (e as Error));
-        }
-      }
-    }
-  }
-  return Promise.all(
-    jobs.map(async (j) => results.get(j) ?? { row: await findByKey(db, j.scopedKey!), created: false }),
-  );
+export async function documento(ctx: Context, deps: AppDeps) {
+  sendStored(ctx, deps, await documentoDe(deps, requirePrincipal(ctx), ctx.params.id));
 }
 
-const findByKey = (db: Knex, key: string) => db('expedientes').where({ idempotency_key: key }).first() as Promise<ExpedienteRow>;
-
-// The number and the workflow id in SQL, as formatNumero and workflowIdFor write them (a test
-// checks that they agree): the correlativo padded to at least 5 digits, then the year.
-const PADDED_SQL = `lpad(x.nuevo_correlativo::text, greatest(5, length(x.nuevo_correlativo::text)), '0')`;
-const NUMERO_SQL = `${PADDED_SQL} || '-' || x.anio`;
-const WORKFLOW_ID_SQL = `'expediente-' || x.anio || '-' || ${PADDED_SQL}`;
-
-/**
- * The numbers and the expedientes with their documents, in one statement per year: the counter
- * row is locked from the moment the numbers are taken until the statement commits, one round
- * trip later. A failed statement (a bad filing, a key filed meanwhile by another process) takes
- * nothing: the counter goes back with it.
- */
-async function insertFilings(db: Knex, jobs: FilingJob[]): Promise<ExpedienteRow[]> {
-  const out = new Map<FilingJob, ExpedienteRow>();
-  for (const anio of [...new Set(jobs.map((j) => j.anio))].sort()) {
-    const ofYear = jobs.filter((j) => j.anio === anio);
-    const filings = ofYear.map((j) => {
-      const input = j.input;
-      return {
-        anio,
-        estado: 'PENDIENTE_VALIDACION',
-        tipo_documento: input.tipoDocumento,
-        numero_documento: input.numeroDocumento,
-        asunto: input.asunto,
-        contenido: input.contenido,
-        antecedente: input.antecedente,
-        destino: input.destino,
-        folios: input.folios,
-        remitente: input.remitente,
-        unidad: null,
-        idempotency_key: j.scopedKey ?? null,
-        cuenta_id: input.cuentaId ?? null,
-        api_token_id: input.apiTokenId ?? null,
-        presentado_en: j.now,
-        fecha_presentacion: input.fechaPresentacion,
-        recibido_en: input.recibidoEn,
-        clave_hash: input.claveHash,
-        clave_pendiente: input.clave,
-        codigo_verificacion: input.codigoVerificacion,
-      };
-    });
-    // Each document names its filing by position (1, 2, …) until the filing has an id.
-    const docs = ofYear.flatMap((j, i) => j.input.archivos.map((f) => documentRow(i + 1, f.rol, f, j.input.cuentaId ?? null, j.now)));
-    const cols = Object.keys(filings[0]);
-    const docCols = Object.keys(documentRow(0, '', {} as UploadedFile, null, new Date())).filter((c) => c !== 'expediente_id');
-    const list = (names: string[], prefix = '') => names.map((c) => `${prefix}"${c}"`).join(', ');
-    let rows: (ExpedienteRow & { posicion: number })[];
-    try {
-      ({ rows } = await db.raw(
-        `with n as (
-           insert into expediente_counters as c (anio, ultimo) values (?, ?)
-           on conflict (anio) do update set ultimo = c.ultimo + excluded.ultimo
-           returning ultimo - ? as antes
-         ),
-         x as (
-           select f.*, (n.antes + f.ordinality)::int as nuevo_correlativo, f.ordinality::int as posicion
-           from n, jsonb_populate_recordset(null::expedientes, ?::jsonb) with ordinality as f
-         ),
-         e as (
-           insert into expedientes (numero, correlativo, workflow_id, ${list(cols)})
-           select ${NUMERO_SQL}, x.nuevo_correlativo, ${WORKFLOW_ID_SQL}, ${list(cols, 'x.')}
-           from x order by x.posicion
-           returning *
-         ),
-         d as (
-           insert into documentos (expediente_id, ${list(docCols)})
-           select e.id, ${list(docCols, 'y.')}
-           from jsonb_populate_recordset(null::documentos, ?::jsonb) with ordinality as y
-           join e on e.correlativo = (select antes from n) + y.expediente_id
-           order by y.ordinality
-         )
-         select e.*, e.correlativo - (select antes from n) as posicion from e`,
-        [anio, ofYear.length, ofYear.length, JSON.stringify(filings), JSON.stringify(docs)],
-      ));
-    } catch (err) {
-      // A key filed meanwhile (by another process, or before this batch): nothing was taken.
-      if ((err as { code?: string; constraint?: string }).code === '23505' && /idempotency_key/.test((err as { constraint?: string }).constraint ?? '')) {
-        throw new DuplicateKey();
-      }
-      throw err;
-    }
-    for (const { posicion, ...row } of rows) out.set(ofYear[posicion - 1], row as ExpedienteRow);
-  }
-  return jobs.map((j) => out.get(j)!);
+export async function accion(ctx: Context, deps: AppDeps) {
+  const { numero, accion } = ctx.params;
+  if (!isAccion(accion)) throw notFound('Acción desconocida.');
+  const body = (bodyOf(ctx) as Record<string, unknown> | undefined) ?? {};
+  ctx.body = await runAction(deps, requirePrincipal(ctx), { numero, accion, body, readUpload: optionalUpload(ctx, deps) });
 }
 
-export function documentRow(expedienteId: number, rol: string, f: UploadedFile, cuentaId: number | null, now: Date) {
-  return {
-    expediente_id: expedienteId,
-    rol,
-    nombre: f.filename,
-    sha256: f.key,
-    bytes: f.size,
-    mime: f.mime,
-    paginas: f.paginas ?? null,
-    subido_por: cuentaId,
-    subido_en: now,
-  };
+// Public status by number and tracking password, no login; throttled per IP.
+export async function consulta(ctx: Context, deps: AppDeps) {
+  ctx.body = await consultaPublica(deps, ctx.ip, ctx.query);
 }
 
-export async function plazosFor(db: Knex, config: Config, tipoDocumento: string, atencionDias?: number | null) {
-  const dias = atencionDias ?? (await db('tipos_documento').where({ codigo: tipoDocumento }).first('plazo_atencion_dias'))?.plazo_atencion_dias;
-  return { ...config.plazos, atencion: dias ?? config.plazos.atencion };
+export async function catalogo(ctx: Context, deps: AppDeps) {
+  ctx.body = await catalogos(deps);
 }
 
-/** Starts the case's workflow if it is not running yet; true once Temporal has it. */
-export async function ensureWorkflow(db: Knex, client: Client, config: Config, row: ExpedienteRow, atencionDias?: number | null): Promise<boolean> {
-  if (row.workflow_iniciado_en) return true;
-  const input: ExpedienteInput = {
-    numero: row.numero,
-    tipoDocumento: row.tipo_documento,
-    presentadoEn: new Date(row.presentado_en).toISOString(),
-    recibidoEn: new Date(row.recibido_en ?? row.presentado_en).toISOString(),
-    unidad: row.unidad,
-    plazos: await plazosFor(db, config, row.tipo_documento, atencionDias),
-  };
-  try {
-    await client.connection.withDeadline(Date.now() + config.starts.waitMs, () =>
-      client.workflow.start(WORKFLOW_TYPE, {
-        taskQueue: config.temporal.taskQueue,
-        workflowId: workflowIdFor(row.numero),
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        typedSearchAttributes: [
-          { key: searchAttributes.expediente, value: row.numero },
-          { key: searchAttributes.estado, value: row.estado },
-          { key: searchAttributes.tipoDocumento, value: row.tipo_documento },
-          { key: searchAttributes.vencido, value: false },
-        ],
-      }),
-    );
-  } catch (err) {
-    // Already started and even finished: that is what we wanted.
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
-      console.warn(`[web] no se pudo iniciar el workflow de ${row.numero}; se reintentará:`, (err as Error).message);
-      return false;
-    }
-  }
-  // Not recorded (the database blinked): the sweeper starts it again, which changes nothing.
-  await markStarted(db)(row.id).catch((err: Error) => console.warn(`[web] no se registró el inicio del workflow de ${row.numero}:`, err.message));
-  return true;
-}
-
-const markers = new WeakMap<Knex, (id: number) => Promise<void>>();
-
-/**
- * Records that an expediente's workflow runs. Group commit: while one UPDATE is in flight, the
- * ids that arrive wait and go together in the next one, so a burst of filings costs a few
- * statements instead of one each, and a lone filing waits for nobody.
- */
-function markStarted(db: Knex) {
-  let mark = markers.get(db);
-  if (!mark) {
-    mark = groupCommit<number>(async (ids) => {
-      await db('expedientes').whereIn('id', ids).whereNull('workflow_iniciado_en').update({ workflow_iniciado_en: db.fn.now() });
-    });
-    markers.set(db, mark);
-  }
-  return mark;
-}
-
-/**
- * Group commit: `run` gets every item that arrived while the previous run was in flight, and
- * returns one result (or Error) per item, in order. A lone item runs at once; under load, items
- * share a run instead of each waiting for its own.
- */
-export function groupCommit<T, R = void>(run: (items: T[]) => Promise<(R | Error)[] | void>) {
-  type Waiter = { item: T; ok: (r: R) => void; fail: (err: unknown) => void };
-  let waiting: Waiter[] = [];
-  let busy = false;
-  const flush = async () => {
-    busy = true;
-    while (waiting.length) {
-      const batch = waiting;
-      waiting = [];
-      try {
-        const results = await run(batch.map((w) => w.item));
-        batch.forEach((w, i) => {
-          const r = results?.[i];
-          if (r instanceof Error) w.fail(r);
-          else w.ok(r as R);
-        });
-      } catch (err) {
-        for (const w of batch) w.fail(err);
-      }
-    }
-    busy = false;
-  };
-  return (item: T): Promise<R> =>
-    new Promise<R>((ok, fail) => {
-      waiting.push({ item, ok, fail });
-      if (!busy) void flush();
-    });
-}
-
-export interface Catalog {
-  /** Active document types by code, with their plazo de atención. */
-  tipos: Map<string, { nombre: string; plazoAtencionDias: number | null }>;
-  /** Active offices by code. */
-  unidades: Map<string, { nombre: string }>;
-}
-
-/**
- * The active document types and offices, kept like the other settings an admin changes
- * (lib/settings.ts): a filing does not ask the database for them each time.
- */
-const catalogs = dbCache<Catalog>(async (db) => {
-  const [tipos, unidades] = await Promise.all([
-    db('tipos_documento').where({ activo: true }).select('codigo', 'nombre', 'plazo_atencion_dias'),
-    db('unidades').where({ activa: true }).select('codigo', 'nombre'),
-  ]);
-  return {
-    tipos: new Map(tipos.map((t) => [t.codigo as string, { nombre: t.nombre as string, plazoAtencionDias: t.plazo_atencion_dias as number | null }])),
-    unidades: new Map(unidades.map((u) => [u.codigo as string, { nombre: u.nombre as string }])),
-  };
+const instant = (label: string) =>
+  z.string({ error: `Indique ${label} (fecha y hora ISO 8601).` }).refine((v) => !Number.isNaN(Date.parse(v)) && /T/.test(v), `${label} debe ser una fecha y hora ISO 8601, p. ej. 2026-12-04T10:00:00-05:00.`);
+const presentacionQuery = z.object({ en: instant('«en»') });
+const plazoQuery = z.object({
+  desde: instant('«desde»'),
+  dias: z.coerce.number({ error: 'Indique los días hábiles.' }).int('Los días deben ser un número entero.').min(1, 'Los días deben ser al menos 1.').max(3650),
 });
 
-export function activeCatalog(db: Knex, config: Config): Promise<Catalog> {
-  return catalogs.get(db, config);
+export async function calendarioPresentacion(ctx: Context, deps: AppDeps) {
+  const { en } = parse(presentacionQuery, ctx.query);
+  ctx.body = await presentacionEn(deps, new Date(en));
 }
 
-/** After an admin changes the catalogue: this process reads it again at once. */
-export function forgetCatalog(db: Knex) {
-  catalogs.forget(db);
+export async function calendarioPlazo(ctx: Context, deps: AppDeps) {
+  const q = parse(plazoQuery, ctx.query);
+  ctx.body = await plazoDesde(deps, new Date(q.desde), q.dias);
+}
+
+export async function verificacion(ctx: Context, deps: AppDeps) {
+  const v = await verificar(deps, ctx.params.codigo);
+  if (!v) throw notFound('No existe un documento con ese código de verificación.');
+  ctx.body = {
+    codigo: v.codigo,
+    tipo: v.tipo,
+    documento: v.documento ?? v.tipo,
+    expediente: v.expediente,
+    asunto: v.asunto,
+    emitidoEn: v.emitidoEn,
+    sha256: v.sha256,
+    ...(v.notificacion ? { notificacion: v.notificacion } : {}),
+  };
 }

@@ -8,8 +8,8 @@ import { systemClock } from '../lib/clock';
 import { limaDay } from '../domain/calendar';
 import { startStack } from '../test/helpers/stack';
 import { loginAs, type Client } from '../test/helpers/http';
-import { bandejaQuery } from '../api/bandejas';
-import type { Principal } from '../api/auth/session';
+import { bandejaQuery } from '../services/bandejas/bandejas';
+import { type Principal } from '../domain/principal';
 import { seedTrays } from './seed-trays';
 import { describeLatencies, fmt, log, median, percentile, type Figure } from './lib';
 

@@ -5,6 +5,7 @@ import { loadConfigOrExit } from '../lib/config';
 import { createDb } from '../lib/db';
 import { createPdfRenderer } from '../lib/pdf';
 import { createWorker } from '../lib/worker';
+import { createActivities } from '../activities';
 import { createMailer } from '../lib/mailer';
 import { localStorage } from '../lib/storage';
 
@@ -35,13 +36,13 @@ const worker = await createWorker({
   taskQueue: config.temporal.taskQueue,
   // A bundle built beforehand (`npm test` and `npm run bench` make one); otherwise from source.
   bundlePath: process.env.WORKFLOW_BUNDLE || undefined,
-  deps: {
+  activities: createActivities({
     db,
     config,
     pdf,
     mailer: config.mail.smtpUrl ? createMailer(config.mail.smtpUrl, config.mail.from) : undefined,
     storage: localStorage(config.storageDir),
-  },
+  }),
 });
 if (!config.mail.smtpUrl) console.warn('SMTP_URL no está definido: los correos esperarán en la bandeja de salida.');
 console.log(`Worker listo en la cola "${config.temporal.taskQueue}" (${config.temporal.address}).`);

@@ -91,6 +91,8 @@ export function loadConfig(env: Env = process.env) {
     http: {
       host: r.str('HOST', '127.0.0.1'),
       port,
+      // One line per request (method, route, status, time); off by default under `npm test`.
+      logRequests: r.bool('REGISTRO_PETICIONES', nodeEnv !== 'test'),
       publicUrl: r.url('PUBLIC_URL', `http://localhost:${port}`, ['http:', 'https:'])!.replace(/\/$/, ''),
     },
     // Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or CIDRs,
@@ -173,7 +175,7 @@ export function loadConfig(env: Env = process.env) {
     // A filing is durable once committed; its workflow may start a moment later. With more than
     // this many filings in flight in one web process, starts wait until the burst is over (that
     // many or fewer for `quietMs`), never longer than the maximum: people filing are answered
-    // first (api/starter.ts).
+    // first (services/starter.ts).
     starts: {
       deferAbove: r.int('INICIO_DIFERIDO_DESDE', 4, 0, 100_000),
       quietMs: r.int('INICIO_DIFERIDO_CALMA_MS', 1000, 0, 60_000),

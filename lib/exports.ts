@@ -10,6 +10,7 @@ import Handlebars from 'handlebars';
 import type { PdfRenderer } from './pdf';
 import { formatDay, formatLimaInstant, type Institucion } from './documents';
 import { formatInstant, isValidDay } from '../domain/calendar';
+import { LIMA_OFFSET_MS } from '../domain/formats';
 
 export const EXPORT_MAX_FILAS = 5000;
 
@@ -35,7 +36,6 @@ export interface ExportTabla {
   generadoEn?: Date;
 }
 
-const LIMA_OFFSET_MS = 5 * 3600_000;
 const MAX_EXCEL_TEXT = 32_000; // Excel refuses cells above 32,767 characters
 
 function recorte(t: ExportTabla) {
@@ -196,4 +196,22 @@ function exportHtml(t: ExportTabla): string {
 /** The same table printed to A4 landscape with the institution's header and page numbers. */
 export async function toPdf(pdf: PdfRenderer, t: ExportTabla): Promise<Buffer> {
   return pdf.render(exportHtml(t));
+}
+
+export type FormatoExport = 'xlsx' | 'pdf';
+
+/** A file to download: its name, MIME type and bytes. */
+export interface Archivo {
+  nombre: string;
+  tipo: string;
+  contenido: Buffer;
+}
+
+const TIPO: Record<FormatoExport, string> = { xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', pdf: 'application/pdf' };
+
+/** The table as `base.xlsx` or `base.pdf` (the caller checks first that a PDF renderer exists). */
+export async function exportFile(t: ExportTabla, formato: FormatoExport, base: string, pdf?: PdfRenderer): Promise<Archivo> {
+  if (formato === 'pdf' && !pdf) throw new Error('exportFile: PDF pedido sin un PdfRenderer');
+  const contenido = formato === 'pdf' ? await toPdf(pdf!, t) : await toXlsx(t);
+  return { nombre: `${base}.${formato}`, tipo: TIPO[formato], contenido };
 }

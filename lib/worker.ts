@@ -1,7 +1,7 @@
 // Builds the Temporal worker: used by `npm run worker` and by the tests, so both run the same thing.
+// The activities come built (activities/createActivities): infrastructure does not know them.
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
-import { createActivities, type ActivityDeps } from '../activities';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -9,7 +9,8 @@ export async function createWorker(opts: {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  deps: ActivityDeps;
+  /** The activity functions, from `createActivities(deps)`. */
+  activities: object;
   /** A pre-built workflow bundle (tests build one for all files); otherwise built from source. */
   bundlePath?: string;
 }) {
@@ -18,6 +19,6 @@ export async function createWorker(opts: {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...(opts.bundlePath ? { workflowBundle: { codePath: opts.bundlePath } } : { workflowsPath }),
-    activities: createActivities(opts.deps),
+    activities: opts.activities,
   });
 }

@@ -5,6 +5,19 @@ import { sharedStack, type Stack } from './helpers/shared';
 import { postJson, uid } from './helpers/stack';
 import { fileMultipart, loginAs } from './helpers/http';
 import { effectiveLimits } from '../lib/settings';
+import type { Ajustes } from '../services/admin/ajustes';
+import type { TipoDocumento } from '../services/admin/tipos';
+import type { Unidad } from '../services/admin/unidades';
+
+/** What these tests read of the JSON answers they check. */
+interface Opcion {
+  codigo: string;
+  nombre: string;
+}
+interface Auditoria {
+  registros: { accion: string; en: string; cuenta: { email: string } | null; antes: Record<string, unknown> | null; despues: Record<string, unknown> | null }[];
+  siguiente: number | null;
+}
 
 const test = sharedStack(
   { admin: 'admin@demo.gob.pe', ciudadano: 'ciudadano@demo.pe', mesa: 'mesa@demo.gob.pe', supervisor: 'supervisor@demo.gob.pe' },
@@ -18,7 +31,7 @@ const code = (prefix: string) => `${prefix}${uid().slice(0, 6).toUpperCase()}`;
 const auditOf = (stack: Stack, entidad: string, clave: string) => stack.db('auditoria').where({ entidad, clave }).orderBy('id');
 
 async function catalogos(base: string) {
-  return (await (await fetch(`${base}/api/v1/catalogos`)).json()) as any;
+  return (await (await fetch(`${base}/api/v1/catalogos`)).json()) as { destinos: Opcion[]; tiposDocumento: Opcion[] };
 }
 
 test('only an admin may use the administration API: 401 anonymous, 403 other roles', async (t) => {
@@ -62,8 +75,8 @@ test('offices: create under a parent, refuse cycles (422), edit; every change au
   const created = await admin.post('/api/v1/admin/unidades', { codigo: oti.toLowerCase(), nombre: 'Oficina de Tecnologías de la Información', padre: 'GG' });
   t.is(created.status, 201);
   t.deepEqual(created.body, { codigo: oti, nombre: 'Oficina de Tecnologías de la Información', padre: 'GG', activa: true, esMesaPartes: false });
-  const list = (await (await admin.get('/api/v1/admin/unidades')).json()) as any;
-  t.true(list.unidades.some((u: any) => u.codigo === oti && u.padre === 'GG'));
+  const list = (await (await admin.get('/api/v1/admin/unidades')).json()) as { unidades: Unidad[] };
+  t.true(list.unidades.some((u) => u.codigo === oti && u.padre === 'GG'));
 
   const dup = await admin.post('/api/v1/admin/unidades', { codigo: oti, nombre: 'Otra vez la misma' });
   t.is(dup.status, 409);
@@ -108,7 +121,7 @@ test('deactivating an office removes it from the filing lists and keeps its case
   const { stack, admin, ciudadano } = t.context;
   const u = code('OF');
   t.is((await admin.post('/api/v1/admin/unidades', { codigo: u, nombre: 'Oficina temporal', padre: 'GG' })).status, 201);
-  t.true((await catalogos(stack.base)).destinos.some((d: any) => d.codigo === u));
+  t.true((await catalogos(stack.base)).destinos.some((d) => d.codigo === u));
   const filed = await fileMultipart(stack.base, ciudadano, { asunto: 'Para una oficina que cerrará', destino: u });
   t.is(filed.status, 201);
 
@@ -122,10 +135,10 @@ test('deactivating an office removes it from the filing lists and keeps its case
   t.is(off.status, 200);
   t.false(off.body.activa);
 
-  t.false((await catalogos(stack.base)).destinos.some((d: any) => d.codigo === u));
+  t.false((await catalogos(stack.base)).destinos.some((d) => d.codigo === u));
   const refused = await fileMultipart(stack.base, ciudadano, { destino: u });
   t.is(refused.status, 400);
-  const detail = (await (await ciudadano.get(`/api/v1/expedientes/${filed.body.numero}`)).json()) as any;
+  const detail = (await (await ciudadano.get(`/api/v1/expedientes/${filed.body.numero}`)).json()) as { destino: string; destinoNombre: string; tipoDocumentoNombre: string };
   t.deepEqual([detail.destino, detail.destinoNombre], [u, 'Oficina temporal']);
 
   t.is((await admin.json('PATCH', '/api/v1/admin/unidades/MP', { activa: false })).status, 409);
@@ -148,7 +161,7 @@ test('document types: plazo de atención in días hábiles, bounds, deactivation
   const created = await admin.post('/api/v1/admin/tipos-documento', { codigo: tipo, nombre: 'Recurso de reconsideración', plazoAtencionDias: 15 });
   t.is(created.status, 201);
   t.deepEqual(created.body, { codigo: tipo, nombre: 'Recurso de reconsideración', plazoAtencionDias: 15, activo: true });
-  t.true((await catalogos(stack.base)).tiposDocumento.some((x: any) => x.codigo === tipo));
+  t.true((await catalogos(stack.base)).tiposDocumento.some((x) => x.codigo === tipo));
   const filed = await fileMultipart(stack.base, ciudadano, { tipoDocumento: tipo, asunto: 'Reconsideración de la resolución 12' });
   t.is(filed.status, 201);
 
@@ -157,15 +170,15 @@ test('document types: plazo de atención in días hábiles, bounds, deactivation
   t.is(edited.body.plazoAtencionDias, null);
   const off = await admin.json('PATCH', `/api/v1/admin/tipos-documento/${tipo}`, { activo: false });
   t.is(off.status, 200);
-  t.false((await catalogos(stack.base)).tiposDocumento.some((x: any) => x.codigo === tipo));
+  t.false((await catalogos(stack.base)).tiposDocumento.some((x) => x.codigo === tipo));
   const refused = await fileMultipart(stack.base, ciudadano, { tipoDocumento: tipo });
   t.is(refused.status, 400);
   t.is(refused.body.error.campo, 'tipoDocumento');
-  const detail = (await (await ciudadano.get(`/api/v1/expedientes/${filed.body.numero}`)).json()) as any;
+  const detail = (await (await ciudadano.get(`/api/v1/expedientes/${filed.body.numero}`)).json()) as { destino: string; destinoNombre: string; tipoDocumentoNombre: string };
   t.is(detail.tipoDocumentoNombre, 'Recurso de reconsideración');
 
-  const list = (await (await admin.get('/api/v1/admin/tipos-documento')).json()) as any;
-  t.true(list.tiposDocumento.some((x: any) => x.codigo === tipo && x.activo === false));
+  const list = (await (await admin.get('/api/v1/admin/tipos-documento')).json()) as { tiposDocumento: TipoDocumento[]; plazoAtencionPredeterminado: number };
+  t.true(list.tiposDocumento.some((x) => x.codigo === tipo && x.activo === false));
   t.is(list.plazoAtencionPredeterminado, 30);
   const rows = await auditOf(stack, 'tipo_documento', tipo);
   t.deepEqual(
@@ -182,7 +195,7 @@ test.serial('business hours: validated, audited, and used by /calendario/present
   const { stack, admin, adminId } = t.context;
   // Wednesday 2 December 2026, a business day, at 08:00 and 17:00 Lima time.
   const presentacion = async (en: string) =>
-    (await (await fetch(`${stack.base}/api/v1/calendario/presentacion?en=${encodeURIComponent(en)}`)).json()) as any;
+    (await (await fetch(`${stack.base}/api/v1/calendario/presentacion?en=${encodeURIComponent(en)}`)).json()) as { recepcion: string };
   t.is((await presentacion('2026-12-02T08:00:00-05:00')).recepcion, '2026-12-02T08:30:00-05:00');
   t.is((await presentacion('2026-12-02T17:00:00-05:00')).recepcion, '2026-12-03T08:30:00-05:00');
 
@@ -203,10 +216,10 @@ test.serial('business hours: validated, audited, and used by /calendario/present
   t.is((await presentacion('2026-12-02T17:00:00-05:00')).recepcion, '2026-12-02T17:00:00-05:00');
   t.is((await presentacion('2026-12-02T18:00:00-05:00')).recepcion, '2026-12-03T07:30:00-05:00');
 
-  const ajustes = (await (await admin.get('/api/v1/admin/ajustes')).json()) as any;
+  const ajustes = (await (await admin.get('/api/v1/admin/ajustes')).json()) as Ajustes;
   t.deepEqual(ajustes.horario, { inicio: '07:30', fin: '17:30' });
   t.deepEqual(ajustes.predeterminado.horario, { inicio: '08:30', fin: '16:30' });
-  t.is(ajustes.actualizado.horario.por, 'Luis Huamán Torres');
+  t.is(ajustes.actualizado.horario!.por, 'Luis Huamán Torres');
   const [row] = await auditOf(stack, 'ajustes', 'horario');
   t.deepEqual([row.accion, row.cuenta_id, row.antes, row.despues], ['EDITAR', adminId, { inicio: '08:30', fin: '16:30' }, { inicio: '07:30', fin: '17:30' }]);
 
@@ -259,7 +272,7 @@ test('staff: an admin changes a role and office; the account sees it at once; th
   t.is(self.body.error.message, 'No puede quitarse a sí mismo el rol de administrador.');
 
   t.is((await admin.json('PATCH', `/api/v1/admin/cuentas/${cuenta.id}`, { rol: 'supervisor' })).status, 204);
-  const me = (await (await staff.get('/api/v1/sesiones/actual')).json()) as any;
+  const me = (await (await staff.get('/api/v1/sesiones/actual')).json()) as { rol: string; unidad?: string };
   t.deepEqual([me.rol, me.unidad], ['supervisor', undefined]);
   t.is((await admin.json('PATCH', `/api/v1/admin/cuentas/${cuenta.id}`, { activo: false })).status, 204);
   t.is((await staff.get('/api/v1/sesiones/actual')).status, 401);
@@ -300,25 +313,25 @@ test('the audit trail: filters by record and dates, keyset pages, bad filters an
   await admin.post('/api/v1/admin/unidades', { codigo: u, nombre: 'Unidad auditada' });
   for (const nombre of ['Unidad auditada dos', 'Unidad auditada tres']) await admin.json('PATCH', `/api/v1/admin/unidades/${u}`, { nombre });
 
-  const all = (await (await admin.get(`/api/v1/admin/auditoria?entidad=unidad&clave=${u}`)).json()) as any;
-  t.deepEqual(all.registros.map((r: any) => r.accion), ['EDITAR', 'EDITAR', 'CREAR']);
-  t.is(all.registros[0].cuenta.email, 'admin@demo.gob.pe');
-  t.deepEqual([all.registros[0].antes.nombre, all.registros[0].despues.nombre], ['Unidad auditada dos', 'Unidad auditada tres']);
+  const all = (await (await admin.get(`/api/v1/admin/auditoria?entidad=unidad&clave=${u}`)).json()) as Auditoria;
+  t.deepEqual(all.registros.map((r) => r.accion), ['EDITAR', 'EDITAR', 'CREAR']);
+  t.is(all.registros[0].cuenta!.email, 'admin@demo.gob.pe');
+  t.deepEqual([all.registros[0].antes!.nombre, all.registros[0].despues!.nombre], ['Unidad auditada dos', 'Unidad auditada tres']);
   t.regex(all.registros[0].en, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d-05:00$/);
   t.is(all.siguiente, null);
 
-  const first = (await (await admin.get(`/api/v1/admin/auditoria?entidad=unidad&clave=${u}&limite=2`)).json()) as any;
+  const first = (await (await admin.get(`/api/v1/admin/auditoria?entidad=unidad&clave=${u}&limite=2`)).json()) as Auditoria;
   t.is(first.registros.length, 2);
-  const second = (await (await admin.get(`/api/v1/admin/auditoria?entidad=unidad&clave=${u}&limite=2&despues=${first.siguiente}`)).json()) as any;
-  t.deepEqual(second.registros.map((r: any) => r.accion), ['CREAR']);
+  const second = (await (await admin.get(`/api/v1/admin/auditoria?entidad=unidad&clave=${u}&limite=2&despues=${first.siguiente}`)).json()) as Auditoria;
+  t.deepEqual(second.registros.map((r) => r.accion), ['CREAR']);
   t.is(second.siguiente, null);
 
-  const future = (await (await admin.get(`/api/v1/admin/auditoria?clave=${u}&desde=2099-01-01`)).json()) as any;
+  const future = (await (await admin.get(`/api/v1/admin/auditoria?clave=${u}&desde=2099-01-01`)).json()) as Auditoria;
   t.is(future.registros.length, 0);
-  const past = (await (await admin.get(`/api/v1/admin/auditoria?clave=${u}&hasta=2020-01-01`)).json()) as any;
+  const past = (await (await admin.get(`/api/v1/admin/auditoria?clave=${u}&hasta=2020-01-01`)).json()) as Auditoria;
   t.is(past.registros.length, 0);
   const today = new Date(Date.now() - 5 * 3600_000).toISOString().slice(0, 10);
-  const todays = (await (await admin.get(`/api/v1/admin/auditoria?clave=${u}&desde=${today}&hasta=${today}`)).json()) as any;
+  const todays = (await (await admin.get(`/api/v1/admin/auditoria?clave=${u}&desde=${today}&hasta=${today}`)).json()) as Auditoria;
   t.is(todays.registros.length, 3);
 
   for (const q of ['entidad=expediente', 'desde=ayer', 'desde=2026-12-10&hasta=2026-12-01', 'limite=500']) {

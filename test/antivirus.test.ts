@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { PDFDocument, PDFName, PDFString } from 'pdf-lib';
-import { createApp } from '../api/app';
+import { createApp } from '../http/app';
 import { systemClock } from '../lib/clock';
 import { offlineRegistry } from '../lib/identity-registry';
 import { dbCalendar } from '../lib/business-calendar';
@@ -284,7 +284,7 @@ test('/ready is not ready when clamd does not answer', async (t) => {
   const base = await appWithClamav(t, `tcp://127.0.0.1:${await freePort()}`);
   const r = await fetch(`${base}/ready`);
   t.is(r.status, 503);
-  const body = (await r.json()) as any;
+  const body = (await r.json()) as { antivirus: string; caidos: string[] };
   t.is(body.antivirus, 'no disponible');
   t.deepEqual(body.caidos, ['antivirus']);
 });

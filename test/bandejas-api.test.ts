@@ -17,6 +17,11 @@ import { until } from './helpers/wait';
 import { addDays, businessDaysUntil } from '../domain/calendar';
 import { estadoQuery, workflowIdFor } from '../workflows/definitions';
 import { EXPORT_MAX_FILAS } from '../lib/exports';
+import type { BandejaResumen, PaginaBandeja } from '../services/bandejas/bandejas';
+import type { Tablero } from '../services/bandejas/tablero';
+
+/** A tray's answer as these tests read it: a page, or an error. */
+type TrayBody = PaginaBandeja & { error: { code: string; message: string } };
 
 interface Ctx extends Awaited<ReturnType<typeof startStack>> {
   ciudadano: Client;
@@ -77,7 +82,7 @@ const atender = async (t: { context: Ctx }, c: Client, numero: string) =>
 
 async function tray(c: Client, bandeja: string, query: Record<string, string> = {}) {
   const res = await c.get(`/api/v1/bandejas/${bandeja}?${new URLSearchParams(query)}`);
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: (await res.json()) as TrayBody };
 }
 
 /** The numbers a tray shows for a search (every case of a test carries the test's tag in its asunto). */
@@ -128,8 +133,8 @@ test('each tray shows each role its cases; an office sees only its own (403 and 
     t.is((await unidad.post(`/api/v1/expedientes/${numero}/recibir`)).status, 404);
   }
   t.is((await gerencia.get(`/api/v1/expedientes/${porRecibir}`)).status, 404);
-  const lista = (await (await unidad.get(`/api/v1/expedientes?asunto=${encodeURIComponent(tag)}&limite=100`)).json()) as any;
-  t.deepEqual(lista.expedientes.map((e: any) => e.numero).sort(), [porRecibir, enProceso, atendido].sort());
+  const lista = (await (await unidad.get(`/api/v1/expedientes?asunto=${encodeURIComponent(tag)}&limite=100`)).json()) as { expedientes: { numero: string }[] };
+  t.deepEqual(lista.expedientes.map((e) => e.numero).sort(), [porRecibir, enProceso, atendido].sort());
 
   // Supervisor and admin: every tray of every office, with the office filter.
   t.deepEqual((await numeros(supervisor, 'por-recibir', tag)).sort(), [porRecibir, deGerencia].sort());
@@ -139,7 +144,7 @@ test('each tray shows each role its cases; an office sees only its own (403 and 
   t.is((await tray(supervisor, 'todos', { unidad: 'NOEXISTE' })).status, 400);
 
   // Tabs per role; citizens and anonymous visitors have no trays.
-  const tabs = async (c: Client) => ((await (await c.get('/api/v1/bandejas')).json()) as any).bandejas.map((b: any) => b.codigo);
+  const tabs = async (c: Client) => ((await (await c.get('/api/v1/bandejas')).json()) as { bandejas: BandejaResumen[] }).bandejas.map((b) => b.codigo);
   t.deepEqual(await tabs(mesa), ['por-validar', 'observados', 'todos']);
   t.deepEqual(await tabs(unidad), ['por-recibir', 'en-proceso', 'observados', 'atendidos', 'todos']);
   t.deepEqual(await tabs(supervisor), ['por-validar', 'por-recibir', 'en-proceso', 'observados', 'atendidos', 'vencidos', 'sin-accion', 'todos']);
@@ -163,7 +168,7 @@ test('filters, oldest-first keyset pages, business days left and the overdue mar
     const r = await tray(mesa, 'por-validar', q);
     t.is(r.status, 200);
     t.true(r.body.expedientes.length <= 2);
-    pages.push(...r.body.expedientes.map((e: any) => e.numero));
+    pages.push(...r.body.expedientes.map((e) => e.numero));
     despues = r.body.siguiente;
   } while (despues);
   t.deepEqual(pages, [...filed, ajeno]);
@@ -194,8 +199,8 @@ test('filters, oldest-first keyset pages, business days left and the overdue mar
   // Each row carries the business days left of its validation plazo, from the calendar.
   await settled(t, filed[0], 'validacion');
   const [row] = (await tray(mesa, 'por-validar', { numero: filed[0] })).body.expedientes;
-  t.regex(row.venceEn, /^\d{4}-\d{2}-\d{2}T23:59:59-05:00$/);
-  t.is(row.diasRestantes, businessDaysUntil(new Date(), new Date(row.venceEn), { opens: '08:30', closes: '16:30', nonWorkingDays: [] }));
+  t.regex(row.venceEn!, /^\d{4}-\d{2}-\d{2}T23:59:59-05:00$/);
+  t.is(row.diasRestantes, businessDaysUntil(new Date(), new Date(row.venceEn!), { opens: '08:30', closes: '16:30', nonWorkingDays: [] }));
   t.is(row.remitenteDocumento, 'DNI 40000001');
   t.is(row.url, `/expedientes/${filed[0]}`);
   t.false(row.vencido);
@@ -205,8 +210,8 @@ test('filters, oldest-first keyset pages, business days left and the overdue mar
   await db('expedientes').where({ numero: filed[1] }).update({ vence_en: new Date(Date.now() - 10 * 86_400_000), vencido: true });
   const overdue = (await tray(mesa, 'por-validar', { numero: filed[1] })).body.expedientes[0];
   t.true(overdue.vencido);
-  t.is(overdue.diasRestantes, businessDaysUntil(new Date(), new Date(overdue.venceEn), { opens: '08:30', closes: '16:30', nonWorkingDays: [] }));
-  t.true(overdue.diasRestantes < 0);
+  t.is(overdue.diasRestantes, businessDaysUntil(new Date(), new Date(overdue.venceEn!), { opens: '08:30', closes: '16:30', nonWorkingDays: [] }));
+  t.true(overdue.diasRestantes! < 0);
   t.deepEqual(await numeros(mesa, 'por-validar', tag, { vencido: 'si' }), [filed[1]]);
   t.deepEqual(await numeros(supervisor, 'vencidos', tag), [filed[1]]);
 });
@@ -214,7 +219,8 @@ test('filters, oldest-first keyset pages, business days left and the overdue mar
 test('supervisors reassign any case and the seguimiento records them; offices re-derive; roles and states are refused', async (t) => {
   const { mesa, unidad, gerencia, supervisor, admin, ciudadano, base } = t.context;
   const tag = `Acciones ${uid()}`;
-  const seguimiento = async (numero: string) => ((await (await supervisor.get(`/api/v1/expedientes/${numero}`)).json()) as any).seguimiento;
+  const seguimiento = async (numero: string) =>
+    ((await (await supervisor.get(`/api/v1/expedientes/${numero}`)).json()) as { seguimiento: { accion: string; actor: string; unidad: string | null; nota: string | null }[] }).seguimiento;
 
   // A supervisor derives straight from reception, then reassigns from one office to another.
   const a = await file(t, `${tag} reasignado`);
@@ -223,8 +229,8 @@ test('supervisors reassign any case and the seguimiento records them; offices re
   await act(supervisor, a, 'derivar', { unidad: 'GG', proveido: 'Reasignado a Gerencia General' });
   t.deepEqual(await numeros(unidad, 'por-recibir', tag), []);
   t.deepEqual(await numeros(gerencia, 'por-recibir', tag), [a]);
-  const derivaciones = (await seguimiento(a)).filter((s: any) => s.accion === 'DERIVAR');
-  t.deepEqual(derivaciones.map((s: any) => [s.actor, s.unidad, s.nota]), [
+  const derivaciones = (await seguimiento(a)).filter((s) => s.accion === 'DERIVAR');
+  t.deepEqual(derivaciones.map((s) => [s.actor, s.unidad, s.nota]), [
     ['supervisor@demo.gob.pe', 'OAJ', 'Atender con prioridad'],
     ['supervisor@demo.gob.pe', 'GG', 'Reasignado a Gerencia General'],
   ]);
@@ -401,26 +407,26 @@ test.serial('the supervisor dashboard counts by state and office, lists overdue 
 
   const res = await supervisor.get('/api/v1/supervision/tablero');
   t.is(res.status, 200);
-  const tab = (await res.json()) as any;
+  const tab = (await res.json()) as Tablero;
   const counts = await db('expedientes').select('estado').count('* as n').groupBy('estado');
-  for (const { estado, n } of counts) t.is(tab.porEstado.find((e: any) => e.estado === estado).total, Number(n), String(estado));
-  const oaj = tab.porUnidad.find((u: any) => u.unidad === 'OAJ');
+  for (const { estado, n } of counts) t.is(tab.porEstado.find((e) => e.estado === estado)!.total, Number(n), String(estado));
+  const oaj = tab.porUnidad.find((u) => u.unidad === 'OAJ')!;
   const [{ n: oajPorRecibir }] = await db('expedientes').where({ unidad: 'OAJ', estado: 'DERIVADO', recibido: false }).count('* as n');
   t.is(oaj.porRecibir, Number(oajPorRecibir));
   t.true(oaj.vencidos >= 1);
   const ui = `${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows`;
   t.is(oaj.temporalUrl, `${ui}?query=${encodeURIComponent('Unidad = "OAJ" AND ExecutionStatus = "Running"')}`);
-  t.is(tab.porEstado.find((e: any) => e.estado === 'DERIVADO').temporalUrl, `${ui}?query=${encodeURIComponent('Estado = "DERIVADO"')}`);
+  t.is(tab.porEstado.find((e) => e.estado === 'DERIVADO')!.temporalUrl, `${ui}?query=${encodeURIComponent('Estado = "DERIVADO"')}`);
   t.is(tab.vencidos.temporalUrl, `${ui}?query=${encodeURIComponent('Vencido = true AND ExecutionStatus = "Running"')}`);
 
-  const listed = tab.vencidos.expedientes.find((e: any) => e.numero === vencido);
+  const listed = tab.vencidos.expedientes.find((e) => e.numero === vencido)!;
   const [n, year] = vencido.split('-');
   t.is(listed.workflowUrl, `${ui}/expediente-${year}-${n}`);
   t.is(tab.diasSinAccion, config.supervision.diasSinAccion);
-  const idle = tab.sinAccion.expedientes.map((e: any) => e.numero);
+  const idle = tab.sinAccion.expedientes.map((e) => e.numero);
   t.true(idle.includes(quieto));
   t.false(idle.includes(reciente));
-  t.true(tab.sinAccion.expedientes.find((e: any) => e.numero === quieto).diasSinAccion >= config.supervision.diasSinAccion);
+  t.true(tab.sinAccion.expedientes.find((e) => e.numero === quieto)!.diasSinAccion >= config.supervision.diasSinAccion);
   t.deepEqual(await numeros(supervisor, 'sin-accion', tag), [quieto]);
 
   for (const c of [mesa, unidad, ciudadano]) t.is((await c.get('/api/v1/supervision/tablero')).status, 403);

@@ -14,6 +14,26 @@ import { until } from './helpers/wait';
 import { fastCalendar } from '../lib/business-calendar';
 import { workflowsPath } from '../lib/worker';
 import { workflowIdFor } from '../workflows/definitions';
+import type { NotificacionAbierta, PaginaCasilla } from '../services/casilla/casilla';
+
+/** What these tests read of the JSON answers they check. */
+type CasillaBody = PaginaCasilla & { error: { code: string; message: string } };
+interface Plazo {
+  inicio: string;
+  vence: string;
+}
+interface Verificacion {
+  tipo: string;
+  documento: string;
+  expediente: string;
+  sha256: string;
+  notificacion: { documento: string; depositadaEn: string; venceEn: string | null; archivos: { nombre: string; sha256: string }[] };
+}
+interface ExpedienteDetalle {
+  seguimiento: { accion: string; estadoNuevo: string; nota: string | null }[];
+  documentos: { rol: string }[];
+  notificaciones: { id: number; depositadoEn: string; leidoEn: string | null }[];
+}
 
 interface Ctx extends Awaited<ReturnType<typeof startStack>> {
   ciudadano: Client;
@@ -49,13 +69,13 @@ async function file(t: { context: Ctx }, asunto: string) {
 
 async function casilla(c: Client, query: Record<string, string> = {}) {
   const res = await c.get(`/api/v1/casilla?${new URLSearchParams(query)}`);
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: (await res.json()) as CasillaBody };
 }
 
 /** The one notification of a case in the citizen's casilla, of a kind. */
 async function notificationOf(t: { context: Ctx }, numero: string, categoria: string) {
   const { body } = await casilla(t.context.ciudadano, { limite: '100' });
-  const found = body.notificaciones.filter((n: any) => n.expediente === numero && n.categoria === categoria);
+  const found = body.notificaciones.filter((n) => n.expediente === numero && n.categoria === categoria);
   if (found.length !== 1) throw new Error(`${numero}: ${found.length} notificaciones ${categoria}`);
   return found[0];
 }
@@ -75,14 +95,14 @@ test('observar deposits the observation with its constancia; the plazo runs from
   const n = await notificationOf(t, numero, 'OBSERVACION');
   t.like(n, { tipo: 'Notificación de observaciones', dependencia: 'Mesa de Partes', unidad: 'MP', emisor: 'Marta Salazar Ríos', leidoEn: null, asunto: `Observaciones a su expediente ${numero}` });
   t.regex(n.numero, /^\d{5}-\d{4}-MP\/EDEP$/);
-  t.true((await casilla(ciudadano, { leida: 'false', limite: '100' })).body.notificaciones.some((x: any) => x.id === n.id));
+  t.true((await casilla(ciudadano, { leida: 'false', limite: '100' })).body.notificaciones.some((x) => x.id === n.id));
 
   // Ley 31736: day 1 is the business day after the deposit; the deadline is the calendar's.
-  const p = (await (await fetch(`${base}/api/v1/calendario/plazo?desde=${encodeURIComponent(n.depositadoEn)}&dias=2`)).json()) as any;
+  const p = (await (await fetch(`${base}/api/v1/calendario/plazo?desde=${encodeURIComponent(n.depositadoEn)}&dias=2`)).json()) as Plazo;
   t.is(n.venceEn, p.vence);
   t.true(p.inicio > n.depositadoEn.slice(0, 10), `${p.inicio} after ${n.depositadoEn}`);
   await until(async () => (await db('expedientes').where({ numero }).first()).vence_en?.toISOString() === new Date(p.vence).toISOString());
-  const detail = await (await ciudadano.get(`/api/v1/casilla/${n.id}`)).json() as any;
+  const detail = await (await ciudadano.get(`/api/v1/casilla/${n.id}`)).json() as NotificacionAbierta;
   t.is(detail.detalle, 'Falta adjuntar el croquis de ubicación');
   t.deepEqual(detail.plazo, { descripcion: 'Subsanación de observaciones', inicio: p.inicio, vence: p.vence });
   t.deepEqual(detail.documentos, []);
@@ -98,7 +118,7 @@ test('observar deposits the observation with its constancia; the plazo runs from
   t.regex(text, /los plazos se computan a partir del día hábil\s+siguiente al depósito/);
 
   // Its code tells what it certifies.
-  const v = (await (await fetch(`${base}/api/v1/verificacion/${n.codigoVerificacion}`)).json()) as any;
+  const v = (await (await fetch(`${base}/api/v1/verificacion/${n.codigoVerificacion}`)).json()) as Verificacion;
   t.like(v, { tipo: 'CONSTANCIA', documento: 'Constancia de notificación electrónica', expediente: numero, sha256: sha256(constancia.body) });
   t.like(v.notificacion, { documento: `Notificación de observaciones ${n.numero}`, depositadaEn: n.depositadoEn, venceEn: n.venceEn, archivos: [] });
 
@@ -130,26 +150,26 @@ test('atender deposits the response with its SHA-256; the first opening by the c
   t.like(n, { tipo: 'Documento de respuesta', dependencia: 'Oficina de Asesoría Jurídica', emisor: 'Jorge Vílchez Paredes', venceEn: null, leidoEn: null });
 
   // Staff of the case see it without reading it for the citizen.
-  const staffView = (await (await supervisor.get(`/api/v1/casilla/${n.id}`)).json()) as any;
+  const staffView = (await (await supervisor.get(`/api/v1/casilla/${n.id}`)).json()) as NotificacionAbierta;
   t.is(staffView.leidoEn, null);
-  t.is((await casilla(ciudadano, { leida: 'false' })).body.notificaciones.filter((x: any) => x.id === n.id).length, 1);
+  t.is((await casilla(ciudadano, { leida: 'false' })).body.notificaciones.filter((x) => x.id === n.id).length, 1);
 
-  const opened = (await (await ciudadano.get(`/api/v1/casilla/${n.id}`)).json()) as any;
-  t.regex(opened.leidoEn, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}-05:00$/);
+  const opened = (await (await ciudadano.get(`/api/v1/casilla/${n.id}`)).json()) as NotificacionAbierta;
+  t.regex(opened.leidoEn!, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}-05:00$/);
   t.is(opened.documentos.length, 1);
   t.like(opened.documentos[0], { rol: 'PRINCIPAL', nombre: 'resolucion.pdf', sha256: sha256(respuesta) });
   const original = await download(ciudadano, opened.documentos[0].url);
   t.is(sha256(original.body), sha256(respuesta));
-  const again = (await (await ciudadano.get(`/api/v1/casilla/${n.id}`)).json()) as any;
+  const again = (await (await ciudadano.get(`/api/v1/casilla/${n.id}`)).json()) as NotificacionAbierta;
   t.is(again.leidoEn, opened.leidoEn, 'read once: the first opening stands');
-  t.is((await casilla(ciudadano, { leida: 'false' })).body.notificaciones.filter((x: any) => x.id === n.id).length, 0);
-  t.is((await casilla(ciudadano, { leida: 'true' })).body.notificaciones.filter((x: any) => x.id === n.id).length, 1);
+  t.is((await casilla(ciudadano, { leida: 'false' })).body.notificaciones.filter((x) => x.id === n.id).length, 0);
+  t.is((await casilla(ciudadano, { leida: 'true' })).body.notificaciones.filter((x) => x.id === n.id).length, 1);
 
   // The constancia prints the response's SHA-256; staff see deposited at / read at on the case.
   const text = pdfText((await download(ciudadano, n.constanciaUrl)).body);
   t.true(text.replace(/\s+/g, '').includes(sha256(respuesta)));
-  const detail = (await (await unidad.get(path)).json()) as any;
-  t.like(detail.notificaciones.find((x: any) => x.id === n.id), { depositadoEn: n.depositadoEn, leidoEn: opened.leidoEn });
+  const detail = (await (await unidad.get(path)).json()) as ExpedienteDetalle;
+  t.like(detail.notificaciones.find((x) => x.id === n.id), { depositadoEn: n.depositadoEn, leidoEn: opened.leidoEn });
 
   // A history produced by this code (the casilla patch) replays.
   const handle = client.workflow.getHandle(workflowIdFor(numero));
@@ -170,15 +190,15 @@ test('notificar: staff deposit documents with asunto, type and number; the state
   t.deepEqual(r, { status: 200, body: { numero, estado: 'PENDIENTE_VALIDACION' } });
   const n = await notificationOf(t, numero, 'NOTIFICACION');
   t.like(n, { tipo: 'Carta', numero: '045-2026-MP', asunto: 'Requerimiento de información adicional', dependencia: 'Mesa de Partes' });
-  const d = (await (await ciudadano.get(`/api/v1/casilla/${n.id}`)).json()) as any;
-  t.deepEqual(d.documentos.map((x: any) => [x.rol, x.nombre, x.sha256]), [
+  const d = (await (await ciudadano.get(`/api/v1/casilla/${n.id}`)).json()) as NotificacionAbierta;
+  t.deepEqual(d.documentos.map((x) => [x.rol, x.nombre, x.sha256]), [
     ['PRINCIPAL', 'carta-045.pdf', sha256(carta)],
     ['ANEXO', 'anexo.pdf', sha256(anexo)],
   ]);
-  const exp = (await (await mesa.get(`/api/v1/expedientes/${numero}`)).json()) as any;
+  const exp = (await (await mesa.get(`/api/v1/expedientes/${numero}`)).json()) as ExpedienteDetalle;
   t.like(exp.seguimiento.at(-1), { accion: 'NOTIFICAR', estadoNuevo: 'PENDIENTE_VALIDACION', nota: 'Requerimiento de información adicional' });
   t.is((await ciudadano.get(n.constanciaUrl)).status, 200);
-  const v = (await (await fetch(`${base}/api/v1/verificacion/${n.codigoVerificacion}`)).json()) as any;
+  const v = (await (await fetch(`${base}/api/v1/verificacion/${n.codigoVerificacion}`)).json()) as Verificacion;
   t.deepEqual(v.notificacion.archivos, [
     { nombre: 'carta-045.pdf', sha256: sha256(carta) },
     { nombre: 'anexo.pdf', sha256: sha256(anexo) },
@@ -192,7 +212,7 @@ test('notificar: staff deposit documents with asunto, type and number; the state
   t.is(badType.status, 400);
   t.is((await actionMultipart(base, ciudadano, numero, 'notificar', { tipoDocumento: 'CARTA', asunto: 'Yo mismo' }, [{ field: 'documentos', name: 'x.pdf', data: carta }])).status, 403);
   // A refused form leaves no document behind.
-  t.is(((await (await mesa.get(`/api/v1/expedientes/${numero}`)).json()) as any).documentos.filter((x: any) => x.rol === 'NOTIFICACION').length, 2);
+  t.is(((await (await mesa.get(`/api/v1/expedientes/${numero}`)).json()) as ExpedienteDetalle).documentos.filter((x) => x.rol === 'NOTIFICACION').length, 2);
 
   t.is((await mesa.post(`/api/v1/expedientes/${numero}/derivar`, { unidad: 'OAJ', proveido: 'Atender' })).status, 200);
   const notOurs = await actionMultipart(base, mesa, numero, 'notificar', { tipoDocumento: 'CARTA', asunto: 'Ya no es mío' }, [{ field: 'documentos', name: 'x.pdf', data: carta }]);
@@ -214,7 +234,7 @@ test('only the addressee, and staff of the case, see a notification or its files
   const carta = await makePdf(1, 'Carta privada');
   t.is((await actionMultipart(base, mesa, numero, 'notificar', { tipoDocumento: 'CARTA', asunto: 'Notificación privada' }, [{ field: 'documentos', name: 'privada.pdf', data: carta }])).status, 200);
   const n = await notificationOf(t, numero, 'NOTIFICACION');
-  const opened = (await (await ciudadano.get(`/api/v1/casilla/${n.id}`)).json()) as any;
+  const opened = (await (await ciudadano.get(`/api/v1/casilla/${n.id}`)).json()) as NotificacionAbierta;
   const doc = opened.documentos[0].url as string;
 
   for (const url of [`/api/v1/casilla/${n.id}`, n.constanciaUrl, doc]) {
@@ -224,7 +244,7 @@ test('only the addressee, and staff of the case, see a notification or its files
     // An office the case never passed through is not staff of the case.
     t.is((await unidad.get(url)).status, 404, url);
   }
-  t.false((await casilla(otra, { limite: '100' })).body.notificaciones.some((x: any) => x.id === n.id));
+  t.false((await casilla(otra, { limite: '100' })).body.notificaciones.some((x) => x.id === n.id));
   t.is((await casilla(mesa)).status, 403);
   t.is((await mesa.get('/api/v1/casilla/no-leidas')).status, 403);
   t.is((await ciudadano.get('/api/v1/casilla/abc')).status, 404);
@@ -249,9 +269,9 @@ test('filters, keyset pages and the exports hold the list as shown', async (t) =
     const r = await actionMultipart(base, mesa, numero, 'notificar', { tipoDocumento: tipo, asunto }, [{ field: 'documentos', name: 'doc.pdf', data: await makePdf(1, asunto) }]);
     t.is(r.status, 200);
   }
-  const cartas = (await casilla(ciudadano, { asunto: tag, tipo: 'Carta' })).body.notificaciones.map((n: any) => n.asunto);
+  const cartas = (await casilla(ciudadano, { asunto: tag, tipo: 'Carta' })).body.notificaciones.map((n) => n.asunto);
   t.deepEqual(cartas, [`${tag} carta tres`, `${tag} carta dos`, `${tag} carta uno`]);
-  t.deepEqual((await casilla(ciudadano, { asunto: `${tag} oficio` })).body.notificaciones.map((n: any) => n.tipo), ['Oficio']);
+  t.deepEqual((await casilla(ciudadano, { asunto: `${tag} oficio` })).body.notificaciones.map((n) => n.tipo), ['Oficio']);
   const year = String(new Date(Date.now() - 5 * 3600_000).getUTCFullYear());
   const today = new Date(Date.now() - 5 * 3600_000).toISOString().slice(0, 10);
   t.is((await casilla(ciudadano, { asunto: tag, anio: year, unidad: 'MP', desde: today, hasta: today })).body.notificaciones.length, 4);
@@ -263,7 +283,7 @@ test('filters, keyset pages and the exports hold the list as shown', async (t) =
   const p1 = (await casilla(ciudadano, { asunto: tag, limite: '3' })).body;
   t.is(p1.notificaciones.length, 3);
   const p2 = (await casilla(ciudadano, { asunto: tag, limite: '3', despues: String(p1.siguiente) })).body;
-  t.deepEqual(p2.notificaciones.map((n: any) => n.asunto), [`${tag} carta uno`]);
+  t.deepEqual(p2.notificaciones.map((n) => n.asunto), [`${tag} carta uno`]);
   t.is(p2.siguiente, null);
 
   for (const [q, message] of [
@@ -289,7 +309,7 @@ test('filters, keyset pages and the exports hold the list as shown', async (t) =
   const header = rows.findIndex((r) => r[0] === 'Año');
   t.deepEqual(rows[header], ['Año', 'Expediente', 'Asunto', 'Dependencia', 'Emisor', 'Tipo de documento', 'Número', 'Fecha de emisión', 'Fecha de depósito', 'Leída el']);
   const data = rows.slice(header + 1);
-  t.deepEqual(data.map((r) => [r[1], r[2], r[5], r[6]]), shown.map((n: any) => [n.expediente, n.asunto, n.tipo, n.numero]));
+  t.deepEqual(data.map((r) => [r[1], r[2], r[5], r[6]]), shown.map((n) => [n.expediente, n.asunto, n.tipo, n.numero]));
   const top = rows.slice(0, header).flat().join('\n');
   t.true(top.includes('Bandeja: Pendientes por leer'));
   t.true(top.includes('Tipo de documento: Carta'));

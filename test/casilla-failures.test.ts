@@ -12,6 +12,7 @@ import { dbCalendar } from '../lib/business-calendar';
 import { createActivities } from '../activities';
 import { correoWorkflowId, workflowIdFor } from '../workflows/definitions';
 import type { PdfRenderer } from '../lib/pdf';
+import type { PaginaCasilla } from '../services/casilla/casilla';
 
 const sha256 = (b: Uint8Array | Buffer) => createHash('sha256').update(b).digest('hex');
 const isConstancia = (html: string) => html.includes('CONSTANCIA DE NOTIFICACIÓN ELECTRÓNICA');
@@ -100,10 +101,10 @@ test.serial('an SMTP outage delays the alert, never loses or doubles it; the con
   stack.mail.setDown(true);
   const done = await actionMultipart(stack.base, unidad, numero, 'atender', { comentario: 'Se atiende lo solicitado' }, [{ field: 'respuesta', name: 'respuesta.pdf', data: await makePdf(1, 'Respuesta') }]);
   t.is(done.status, 200);
-  const list = (await (await ciudadano.get('/api/v1/casilla')).json()) as any;
-  const n = list.notificaciones.find((x: any) => x.expediente === numero);
+  const list = (await (await ciudadano.get('/api/v1/casilla')).json()) as PaginaCasilla;
+  const n = list.notificaciones.find((x) => x.expediente === numero);
   t.truthy(n, 'deposited while the mail server is down');
-  const constancia = await ciudadano.get(n.constanciaUrl);
+  const constancia = await ciudadano.get(n!.constanciaUrl);
   t.is(constancia.status, 200);
   const pdf = Buffer.from(await constancia.arrayBuffer());
 

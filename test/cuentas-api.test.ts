@@ -90,9 +90,9 @@ test.serial('the session cookie is httpOnly and SameSite=Lax; /sesiones/actual a
   const setCookie = res.headers.getSetCookie().find((c) => c.startsWith('mpv_sesion='))!;
   t.regex(setCookie, /httponly/i);
   t.regex(setCookie, /samesite=lax/i);
-  const { csrfToken } = (await res.json()) as any;
+  const { csrfToken } = (await res.json()) as { csrfToken: string };
   const c = clientWith(base, cookiesFrom(res), csrfToken);
-  const me = (await (await c.get('/api/v1/sesiones/actual')).json()) as any;
+  const me = (await (await c.get('/api/v1/sesiones/actual')).json()) as { usuario: string; nombre: string; csrfToken: string };
   t.is(me.usuario, 'ciudadano@demo.pe');
   t.is(me.nombre, 'Rosa Quispe Mamani');
   t.is(me.csrfToken, csrfToken);
@@ -261,7 +261,7 @@ test.serial('changing the password ends every other session and mails a notice',
 test.serial('profile: names, phone and address editable; document and email locked', async (t) => {
   const { base } = t.context;
   const c = await loginAs(base, 'ciudadano@demo.pe');
-  const p = (await (await c.get('/api/v1/cuentas/perfil')).json()) as any;
+  const p = (await (await c.get('/api/v1/cuentas/perfil')).json()) as { numeroDocumento: string };
   t.is(p.numeroDocumento, '40000001');
   const upd = await c.json('PATCH', '/api/v1/cuentas/perfil', { telefono: '912345678', direccion: 'Jr. Ayacucho 456, Cusco' });
   t.is(upd.status, 200);
@@ -301,10 +301,10 @@ test.serial('admin creates staff who set their password by mailed link; roles ar
   const token = /token=([\w-]+)/.exec(mail.text)![1];
   t.is((await postJson(`${base}/api/v1/cuentas/clave/restablecer`, { token, password: 'Personal2026', passwordConfirmacion: 'Personal2026' })).status, 200);
   const staff = await loginAs(base, 'nuevo.personal@demo.gob.pe', 'Personal2026');
-  const me = (await (await staff.get('/api/v1/sesiones/actual')).json()) as any;
+  const me = (await (await staff.get('/api/v1/sesiones/actual')).json()) as { rol: string; unidad: string };
   t.deepEqual([me.rol, me.unidad], ['unidad', 'OA']);
-  const list = (await (await admin.get('/api/v1/admin/cuentas')).json()) as any;
-  t.true(list.cuentas.some((c: any) => c.email === 'nuevo.personal@demo.gob.pe' && c.rol === 'unidad'));
+  const list = (await (await admin.get('/api/v1/admin/cuentas')).json()) as { cuentas: { email: string; rol: string }[] };
+  t.true(list.cuentas.some((c) => c.email === 'nuevo.personal@demo.gob.pe' && c.rol === 'unidad'));
 });
 
 test.serial('API tokens: created by an admin, used as bearer, revocable', async (t) => {
@@ -328,7 +328,7 @@ test.serial('API tokens: created by an admin, used as bearer, revocable', async 
   t.is((await admin.json('DELETE', `/api/v1/admin/tokens/${created.body.id}`)).status, 204);
   const after = await fetch(`${base}/api/v1/expedientes/${numero}`, { headers: auth });
   t.is(after.status, 401);
-  t.is(((await after.json()) as any).error.message, 'El token de acceso no es válido o fue revocado.');
+  t.is(((await after.json()) as { error: { message: string } }).error.message, 'El token de acceso no es válido o fue revocado.');
 });
 
 test.serial('an SMTP outage delays the verification mail, never drops or doubles it', async (t) => {

@@ -8,6 +8,9 @@ import { startStack, postJson } from './helpers/stack';
 import { actionMultipart, fileMultipart, loginAs, makePdf, type Client } from './helpers/http';
 import { searchAttributes } from '../workflows/definitions';
 import { until } from './helpers/wait';
+import type { ExpedienteDetalle, ListaExpedientes } from '../services/expedientes/consultas';
+import type { ConsultaPublica } from '../services/expedientes/consulta-publica';
+import type { Catalogos } from '../services/expedientes/catalogos';
 
 interface Ctx extends Awaited<ReturnType<typeof startStack>> {
   ciudadano: Client;
@@ -60,7 +63,7 @@ test('filing returns the DESIGN contract, starts the workflow, prints and mails 
   const pdfBytes = Buffer.from(await cargo.arrayBuffer());
   t.true((await PDFDocument.load(pdfBytes)).getPageCount() >= 1);
 
-  const verif = (await (await fetch(`${base}/api/v1/verificacion/${b.codigoVerificacion}`)).json()) as any;
+  const verif = (await (await fetch(`${base}/api/v1/verificacion/${b.codigoVerificacion}`)).json()) as { expediente: string; sha256: string };
   t.is(verif.expediente, b.numero);
   t.is(verif.sha256, sha256(pdfBytes));
 
@@ -69,9 +72,9 @@ test('filing returns the DESIGN contract, starts the workflow, prints and mails 
   t.is(m.attachments[0].filename, `cargo-${b.numero}.pdf`);
   t.is(sha256(m.attachments[0].content), sha256(pdfBytes));
 
-  const detail = (await (await ciudadano.get(`/api/v1/expedientes/${b.numero}`)).json()) as any;
+  const detail = (await (await ciudadano.get(`/api/v1/expedientes/${b.numero}`)).json()) as ExpedienteDetalle;
   t.deepEqual(
-    detail.documentos.map((d: any) => [d.rol, d.nombre, d.sha256]),
+    detail.documentos.map((d) => [d.rol, d.nombre, d.sha256]),
     [
       ['PRINCIPAL', 'solicitud.pdf', sha256(principal)],
       ['ANEXO', 'dni.pdf', sha256(anexo)],
@@ -121,9 +124,9 @@ test('observar → subsanar → derivar → recibir → atender, each an update;
   t.is(after.body.error.code, 'ESTADO_NO_PERMITE');
   t.regex(after.body.error.message, /está atendido/);
 
-  const detail = (await (await ciudadano.get(path)).json()) as any;
+  const detail = (await (await ciudadano.get(path)).json()) as ExpedienteDetalle;
   t.deepEqual(
-    detail.seguimiento.map((s: any) => [s.accion, s.estadoNuevo, s.unidad]),
+    detail.seguimiento.map((s) => [s.accion, s.estadoNuevo, s.unidad]),
     [
       ['PRESENTAR', 'PENDIENTE_VALIDACION', null],
       ['OBSERVAR', 'OBSERVADO', null],
@@ -134,8 +137,8 @@ test('observar → subsanar → derivar → recibir → atender, each an update;
     ],
   );
   t.is(detail.seguimiento[1].actor, 'mesa@demo.gob.pe');
-  t.true(detail.documentos.some((d: any) => d.rol === 'RESPUESTA' && d.sha256 === sha256(respuesta)));
-  t.true(detail.documentos.some((d: any) => d.rol === 'SUBSANACION' && d.nombre === 'croquis.pdf'));
+  t.true(detail.documentos.some((d) => d.rol === 'RESPUESTA' && d.sha256 === sha256(respuesta)));
+  t.true(detail.documentos.some((d) => d.rol === 'SUBSANACION' && d.nombre === 'croquis.pdf'));
   const [n, year] = numero.split('-');
   t.is((await client.workflow.getHandle(`expediente-${year}-${n}`).result()).estado, 'ATENDIDO');
 });
@@ -145,11 +148,11 @@ test('actualizar and anular only while pending validation', async (t) => {
   const a = (await fileMultipart(base, ciudadano, { asunto: 'Primer asunto' })).body.numero as string;
   const upd = await actionMultipart(base, ciudadano, a, 'actualizar', { asunto: 'Asunto corregido' });
   t.deepEqual(upd, { status: 200, body: { numero: a, estado: 'PENDIENTE_VALIDACION' } });
-  const afterUpd = (await (await ciudadano.get(`/api/v1/expedientes/${a}`)).json()) as any;
+  const afterUpd = (await (await ciudadano.get(`/api/v1/expedientes/${a}`)).json()) as ExpedienteDetalle;
   t.is(afterUpd.asunto, 'Asunto corregido');
   // Fields sent unchanged are not recorded as changes.
   await actionMultipart(base, ciudadano, a, 'actualizar', { asunto: 'Asunto corregido', contenido: '' });
-  const notes = ((await (await ciudadano.get(`/api/v1/expedientes/${a}`)).json()) as any).seguimiento.filter((s: any) => s.accion === 'ACTUALIZAR').map((s: any) => s.nota);
+  const notes = ((await (await ciudadano.get(`/api/v1/expedientes/${a}`)).json()) as ExpedienteDetalle).seguimiento.filter((s) => s.accion === 'ACTUALIZAR').map((s) => s.nota);
   t.deepEqual(notes, ['Actualizó: asunto', 'Sin cambios']);
   t.deepEqual(await ciudadano.post(`/api/v1/expedientes/${a}/anular`, { motivo: 'Lo presenté por error' }), { status: 200, body: { numero: a, estado: 'ANULADO' } });
 
@@ -196,7 +199,7 @@ test('roles and ownership: 401, 403, and 404 for another person\'s case or file'
   t.is((await otra.get(`/api/v1/documentos/${doc.id}`)).status, 404);
   t.is((await fetch(`${base}/api/v1/documentos/${doc.id}`)).status, 401);
   t.is((await mesa.get(`/api/v1/expedientes/${body.numero}`)).status, 200);
-  const mine = (await (await otra.get('/api/v1/expedientes')).json()) as any;
+  const mine = (await (await otra.get('/api/v1/expedientes')).json()) as ListaExpedientes;
   t.is(mine.expedientes.length, 0);
 });
 
@@ -232,31 +235,31 @@ test('public consulta by number and tracking password, without login', async (t)
   const { body } = await fileMultipart(base, ciudadano, { asunto: 'Consulta pública de prueba' });
   const url = `${base}/api/v1/consulta?numero=${body.numero}&clave=${body.claveSeguimiento}`;
   // The workflow projects the filing into the seguimiento right after it starts.
-  await until(async () => ((await (await fetch(url)).json()) as any).seguimiento?.length > 0);
+  await until(async () => ((await (await fetch(url)).json()) as ConsultaPublica).seguimiento?.length > 0);
   const ok = await fetch(url);
   t.is(ok.status, 200);
-  const c = (await ok.json()) as any;
+  const c = (await ok.json()) as ConsultaPublica & { remitente?: string };
   t.is(c.estado, 'PENDIENTE_VALIDACION');
   t.is(c.seguimiento[0].accion, 'PRESENTAR');
   t.is(c.remitente, undefined);
   const wrong = await fetch(`${base}/api/v1/consulta?numero=${body.numero}&clave=ZZZZZZZZ`);
   t.is(wrong.status, 404);
-  t.is(((await wrong.json()) as any).error.message, 'No encontramos un expediente con ese número y clave.');
+  t.is(((await wrong.json()) as { error: { code: string; message: string; campo?: string } }).error.message, 'No encontramos un expediente con ese número y clave.');
 });
 
 test('catalogues and the calendar endpoints answer from one source', async (t) => {
   const { base } = t.context;
-  const cat = (await (await fetch(`${base}/api/v1/catalogos`)).json()) as any;
-  t.true(cat.tiposDocumento.some((x: any) => x.codigo === 'SOLICITUD' && x.nombre === 'Solicitud'));
-  t.true(cat.destinos.some((x: any) => x.codigo === 'OAJ'));
+  const cat = (await (await fetch(`${base}/api/v1/catalogos`)).json()) as Catalogos;
+  t.true(cat.tiposDocumento.some((x) => x.codigo === 'SOLICITUD' && x.nombre === 'Solicitud'));
+  t.true(cat.destinos.some((x) => x.codigo === 'OAJ'));
   t.is(cat.limites.principalMB, 20);
   t.is(cat.limites.anexos, 5);
   t.deepEqual([cat.horario.inicio, cat.horario.fin], ['08:30', '16:30']);
 
   // DESIGN.md's example: deposited Friday 2026-12-04 10:00 → 2-day plazo ends Thursday 10 Dec.
-  const plazo = (await (await fetch(`${base}/api/v1/calendario/plazo?desde=2026-12-04T10:00:00-05:00&dias=2`)).json()) as any;
+  const plazo = (await (await fetch(`${base}/api/v1/calendario/plazo?desde=2026-12-04T10:00:00-05:00&dias=2`)).json()) as unknown;
   t.deepEqual(plazo, { inicio: '2026-12-07', vence: '2026-12-10T23:59:59-05:00' });
-  const pres = (await (await fetch(`${base}/api/v1/calendario/presentacion?en=${encodeURIComponent('2026-12-04T23:30:00-05:00')}`)).json()) as any;
+  const pres = (await (await fetch(`${base}/api/v1/calendario/presentacion?en=${encodeURIComponent('2026-12-04T23:30:00-05:00')}`)).json()) as unknown;
   t.deepEqual(pres, { presentacion: '2026-12-04', recepcion: '2026-12-07T08:30:00-05:00' });
   const bad = await fetch(`${base}/api/v1/calendario/plazo?desde=ayer&dias=2`);
   t.is(bad.status, 400);
@@ -265,10 +268,10 @@ test('catalogues and the calendar endpoints answer from one source', async (t) =
 test('lists: the citizen sees only their own, with filters and keyset pages', async (t) => {
   const { base, ciudadano } = t.context;
   for (const asunto of ['Filtro alfa uno', 'Filtro alfa dos', 'Filtro beta']) await fileMultipart(base, ciudadano, { asunto });
-  const alfa = (await (await ciudadano.get('/api/v1/expedientes?asunto=filtro%20alfa&limite=1')).json()) as any;
+  const alfa = (await (await ciudadano.get('/api/v1/expedientes?asunto=filtro%20alfa&limite=1')).json()) as ListaExpedientes;
   t.is(alfa.expedientes.length, 1);
   t.is(alfa.expedientes[0].asunto, 'Filtro alfa dos');
-  const next = (await (await ciudadano.get(`/api/v1/expedientes?asunto=filtro%20alfa&limite=1&despues=${alfa.siguiente}`)).json()) as any;
+  const next = (await (await ciudadano.get(`/api/v1/expedientes?asunto=filtro%20alfa&limite=1&despues=${alfa.siguiente}`)).json()) as ListaExpedientes;
   t.is(next.expedientes[0].asunto, 'Filtro alfa uno');
   t.is(next.siguiente, null);
   t.is((await ciudadano.get('/api/v1/expedientes?estado=NADA')).status, 400);
@@ -288,7 +291,7 @@ test('JSON bodies: bad JSON and oversize answer 400 and 413', async (t) => {
   const { body } = await fileMultipart(base, ciudadano);
   const res = await fetch(`${base}/api/v1/expedientes/${body.numero}/observar`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: mesa.cookie, 'x-csrf-token': mesa.csrf }, body: '{no es json' });
   t.is(res.status, 400);
-  t.is(((await res.json()) as any).error.message, 'El cuerpo de la solicitud no es JSON válido.');
+  t.is(((await res.json()) as { error: { code: string; message: string; campo?: string } }).error.message, 'El cuerpo de la solicitud no es JSON válido.');
   t.is((await mesa.post(`/api/v1/expedientes/${body.numero}/observar`, { motivo: 'x'.repeat(400_000) })).status, 413);
   t.is((await postJson(`${base}/api/v1/expedientes/${body.numero}/observar`, { motivo: 'Sin sesión' })).status, 401);
 });

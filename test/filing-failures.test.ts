@@ -98,5 +98,5 @@ test('a long upload keeps its session even past the idle timeout', async (t) => 
   push(null);
   const res = await sent;
   t.is(res.status, 201, await res.clone().text());
-  t.regex(((await res.json()) as any).numero, /^\d{5}-\d{4}$/);
+  t.regex(((await res.json()) as { numero: string }).numero, /^\d{5}-\d{4}$/);
 });

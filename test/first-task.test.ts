@@ -5,7 +5,8 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import { startStack } from './helpers/stack';
 import { loginAs } from './helpers/http';
 import { filingInput } from './helpers/filing';
-import { fileExpediente, plazosFor } from '../api/expedientes';
+import { fileExpediente } from '../services/expedientes/registro';
+import { plazosFor } from '../services/expedientes/workflow';
 import { WORKFLOW_TYPE, derivarUpdate, workflowIdFor, type EstadoView, type ExpedienteInput } from '../workflows/definitions';
 
 test('a derivar delivered with the first workflow task leaves the case derived', async (t) => {

@@ -1,9 +1,9 @@
-// Which errors mean "Temporal or PostgreSQL is out of reach" (503 in Spanish, api/errors.ts) and
+// Which errors mean "Temporal or PostgreSQL is out of reach" (503 in Spanish, lib/unreachable.ts, http/errors.ts) and
 // which do not (a bug stays a 500, a constraint a 4xx): the shapes the clients really throw.
 import test from 'ava';
 import knex from 'knex';
 import { ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
-import { unavailableError } from '../api/errors';
+import { unavailableError } from '../http/errors';
 
 const grpc = (code: number, details: string) => Object.assign(new Error(`${code} ${details}`), { code, details, metadata: {} });
 const pg = (code: string, message: string) => Object.assign(new Error(message), { code });

@@ -23,7 +23,7 @@ test('50 concurrent filings get 50 consecutive numbers, no gaps and no duplicate
 test('a failed filing gives its number back', async (t) => {
   const stack = await startStack();
   t.teardown(() => stack.close());
-  const { fileExpediente } = await import('../api/expedientes');
+  const { fileExpediente } = await import('../services/expedientes/registro');
   const input = (asunto: string, remitente: string) => filingInput(asunto, { remitente });
   const a = await fileExpediente(stack.db, input('Primera', 'Ana'));
   // remitente is NOT NULL: the insert fails after the counter moved, and the transaction rolls back.
@@ -35,7 +35,7 @@ test('a failed filing gives its number back', async (t) => {
 test('numbers past 99999 keep every digit, and the stored workflow id is the one the API derives', async (t) => {
   const stack = await startStack();
   t.teardown(() => stack.close());
-  const { fileExpediente, formatNumero } = await import('../api/expedientes');
+  const { fileExpediente, formatNumero } = await import('../services/expedientes/registro');
   const { workflowIdFor } = await import('../workflows/definitions');
   const now = new Date();
   const anio = Number(now.toLocaleDateString('en-CA', { timeZone: 'America/Lima' }).slice(0, 4));

@@ -136,7 +136,7 @@ test('document types page: plazo validated with the values kept, saved, deactiva
 test.serial('hours page: bad hours re-rendered with their message; saved hours change the reception date', async (t) => {
   const { stack, admin } = t.context;
   const recepcion = async () =>
-    ((await (await fetch(`${stack.base}/api/v1/calendario/presentacion?en=${encodeURIComponent('2026-12-02T08:00:00-05:00')}`)).json()) as any).recepcion;
+    ((await (await fetch(`${stack.base}/api/v1/calendario/presentacion?en=${encodeURIComponent('2026-12-02T08:00:00-05:00')}`)).json()) as { recepcion: string }).recepcion;
   t.is(await recepcion(), '2026-12-02T08:30:00-05:00');
   const shown = await page(stack.base, admin, '/admin/horario');
   t.regex(shown.html, /id="f-inicio" name="inicio" type="time" value="08:30"/);
@@ -183,7 +183,7 @@ test('a non-working day added on the calendar page moves the deadline of a runni
 
   await until(async () => new Date((await row()).vence_en).getTime() !== before.getTime());
   const after = new Date((await row()).vence_en);
-  const expected = (await (await fetch(`${stack.base}/api/v1/calendario/plazo?desde=${encodeURIComponent((await row()).recibido_en.toISOString())}&dias=1`)).json()) as any;
+  const expected = (await (await fetch(`${stack.base}/api/v1/calendario/plazo?desde=${encodeURIComponent((await row()).recibido_en.toISOString())}&dias=1`)).json()) as { vence: string };
   t.is(after.toISOString(), new Date(expected.vence).toISOString());
   t.true(after > before);
 

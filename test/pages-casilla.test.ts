@@ -13,6 +13,7 @@ import { uid } from './helpers/stack';
 import { actionMultipart, fileMultipart, makePdf, type Client } from './helpers/http';
 import { openBrowser } from './helpers/browser';
 import { until } from './helpers/wait';
+import type { PaginaCasilla } from '../services/casilla/casilla';
 
 const test = sharedStack({ ciudadano: 'ciudadano@demo.pe', mesa: 'mesa@demo.gob.pe' });
 type Ctx = Shared<'ciudadano' | 'mesa'>;
@@ -34,8 +35,8 @@ async function caseWithNotifications(t: { context: Ctx }, asunto: string) {
   ]);
   if (n.status !== 200) throw new Error(`notificar: ${n.status} ${JSON.stringify(n.body)}`);
   await mesa.post(`/api/v1/expedientes/${numero}/observar`, { motivo: 'Adjunte el plano de ubicación' });
-  const list = (await (await ciudadano.get('/api/v1/casilla?limite=100')).json()) as any;
-  return { numero, items: list.notificaciones.filter((x: any) => x.expediente === numero) };
+  const list = (await (await ciudadano.get('/api/v1/casilla?limite=100')).json()) as PaginaCasilla;
+  return { numero, items: list.notificaciones.filter((x) => x.expediente === numero) };
 }
 
 test('the casilla page: tabs, columns, filters, verificar, exports, the badge; a notification opened is read', async (t) => {
@@ -51,7 +52,7 @@ test('the casilla page: tabs, columns, filters, verificar, exports, the badge; a
   t.true(p.html.includes(`href="/casilla/${obs.id}"`));
   t.true(p.html.includes('Carta &lt;script&gt;x&lt;/script&gt;'));
   t.false(p.html.includes('<script>x</script>'));
-  const unread = (await (await ciudadano.get('/api/v1/casilla/no-leidas')).json()) as any;
+  const unread = (await (await ciudadano.get('/api/v1/casilla/no-leidas')).json()) as { noLeidas: number };
   t.regex(p.html, new RegExp(`Casilla electrónica <span class="badge" title="Notificaciones sin leer">${unread.noLeidas}</span>`));
   t.true(p.html.includes('href="/api/v1/casilla/export.xlsx?leida&#x3D;false"'));
   t.true(p.html.includes('href="/api/v1/casilla/export.pdf?leida&#x3D;false"'));
@@ -158,7 +159,7 @@ test('in a browser: staff notify through the form; the citizen reads the notific
     const pdf = await readFile(join(downloads, saved[0]));
     t.is(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
     const codigo = (await p.$eval('dd.mono a', (e) => e.textContent ?? '')).trim();
-    const v = (await (await fetch(`${base}/api/v1/verificacion/${codigo}`)).json()) as any;
+    const v = (await (await fetch(`${base}/api/v1/verificacion/${codigo}`)).json()) as { sha256: string };
     t.is(v.sha256, sha256(pdf), 'the downloaded constancia is the one registered under its code');
 
     // Back in the casilla it is under "Leídos"; the public verification page says what it certifies.

@@ -7,6 +7,7 @@ import { searchAttributes, workflowIdFor } from '../workflows/definitions';
 import { startStack } from './helpers/stack';
 import { fileMultipart, loginAs } from './helpers/http';
 import { until } from './helpers/wait';
+import type { ExpedienteDetalle } from '../services/expedientes/consultas';
 
 const DAY_MS = 1500;
 
@@ -40,13 +41,13 @@ test('a subsanación in time returns the case to whoever observed it', async (t)
   await mesa.post(`${path}/derivar`, { unidad: 'OAJ', proveido: 'Evaluar' });
   await unidad.post(`${path}/recibir`);
   t.is((await unidad.post(`${path}/observar`, { motivo: 'Precise el periodo solicitado' })).status, 200);
-  const detail = (await (await ciudadano.get(path)).json()) as any;
+  const detail = (await (await ciudadano.get(path)).json()) as ExpedienteDetalle;
   t.is(detail.estado, 'OBSERVADO');
   const form = new FormData();
   form.append('nota', 'El periodo es 2024-2025');
   const res = await fetch(`${stack.base}${path}/subsanar`, { method: 'POST', headers: { cookie: ciudadano.cookie, 'x-csrf-token': ciudadano.csrf }, body: form });
   t.is(res.status, 200);
-  const back = (await (await unidad.get(path)).json()) as any;
+  const back = (await (await unidad.get(path)).json()) as ExpedienteDetalle;
   t.deepEqual([back.estado, back.unidad], ['DERIVADO', 'OAJ']);
 });
 
@@ -81,7 +82,7 @@ test('a non-working day added by the admin moves the deadline of a running case'
   t.true(added.body.expedientesRecalculados >= 1);
   await until(async () => new Date((await row()).vence_en).getTime() !== before.getTime());
   const after = new Date((await row()).vence_en);
-  const expected = (await (await fetch(`${stack.base}/api/v1/calendario/plazo?desde=${encodeURIComponent((await row()).recibido_en.toISOString())}&dias=1`)).json()) as any;
+  const expected = (await (await fetch(`${stack.base}/api/v1/calendario/plazo?desde=${encodeURIComponent((await row()).recibido_en.toISOString())}&dias=1`)).json()) as { inicio: string; vence: string };
   t.is(after.toISOString(), new Date(expected.vence).toISOString());
   t.true(after > before);
   const d = await stack.client.workflow.getHandle(workflowIdFor(body.numero)).describe();

@@ -45,8 +45,8 @@ async function startFiling(stack: Stack, who: Client) {
   const boundary = '----mpv-reinicio';
   const pdf = Buffer.from(await makePdf(1));
   const url = new URL(`${stack.base}/api/v1/expedientes`);
-  let answered!: (r: { status: number; body: any }) => void;
-  const response = new Promise<{ status: number; body: any }>((r) => (answered = r));
+  let answered!: (r: { status: number; body: Record<string, unknown> }) => void;
+  const response = new Promise<{ status: number; body: Record<string, unknown> }>((r) => (answered = r));
   const req = request(
     {
       host: url.hostname,

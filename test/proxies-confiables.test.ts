@@ -4,7 +4,7 @@
 import test from 'ava';
 import { randomInt } from 'node:crypto';
 import { startStack, postJson } from './helpers/stack';
-import { CONSULTA_LIMIT } from '../api/routes-expedientes';
+import { CONSULTA_LIMIT } from '../services/expedientes/consulta-publica';
 
 const randomIp = () => `198.51.${randomInt(256)}.${randomInt(1, 255)}`;
 

@@ -1,4 +1,4 @@
-// Security headers on every response (api/security-headers.ts): our pages get a strict CSP (no
+// Security headers on every response (http/security-headers.ts): our pages get a strict CSP (no
 // inline script or style, not framable), everything else — stored files, cargos, exports, JSON —
 // a `sandbox` CSP; HSTS and upgrade-insecure-requests only when PUBLIC_URL is https.
 import type { ExecutionContext } from 'ava';
@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import { sharedStack } from './helpers/shared';
 import { fileMultipart } from './helpers/http';
-import { createApp } from '../api/app';
+import { createApp } from '../http/app';
 import { systemClock } from '../lib/clock';
 import { offlineRegistry } from '../lib/identity-registry';
 import { dbCalendar } from '../lib/business-calendar';
@@ -139,7 +139,8 @@ test('with an https PUBLIC_URL: HSTS, and the browser upgrades any http subresou
   const { stack } = t.context;
   const config = { ...stack.config, http: { ...stack.config.http, publicUrl: 'https://mpv.example.gob.pe' } };
   const app = createApp({ db: stack.db, temporal: stack.client, config, clock: systemClock, identity: offlineRegistry(), storage: stack.storage, calendar: dbCalendar(stack.db, config), starter: stack.starter });
-  const server = createServer(app.callback());
+  const handle = app.callback();
+  const server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
   t.teardown(() => new Promise<void>((res) => server.close(() => res())));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,4 +1,4 @@
-// Deferred workflow starts (api/starter.ts): while more filings than INICIO_DIFERIDO_DESDE are in
+// Deferred workflow starts (services/starter.ts): while more filings than INICIO_DIFERIDO_DESDE are in
 // flight, a filing is answered at once and its workflow starts when the burst is over, or when it
 // has waited INICIO_DIFERIDO_MAX_SEGUNDOS. Nothing is lost, nothing starts twice, and an action
 // on a case whose start is still waiting starts it first.
@@ -130,8 +130,8 @@ test('a start never waits longer than INICIO_DIFERIDO_MAX_SEGUNDOS, even if the 
 test('the sweeper starts a filing whose start was lost with its process, and leaves recent ones to it', async (t) => {
   const stack = await startStack({ INICIO_DIFERIDO_MAX_SEGUNDOS: '5' });
   t.teardown(() => stack.close());
-  const { fileExpediente } = await import('../api/expedientes');
-  const { startSweeper } = await import('../api/sweeper');
+  const { fileExpediente } = await import('../services/expedientes/registro');
+  const { startSweeper } = await import('../services/sweeper');
   // Recorded, but its process ended before starting the workflow.
   const now = new Date();
   const { row } = await fileExpediente(stack.db, filingInput('Su proceso terminó antes de iniciarlo', {}, now), now);

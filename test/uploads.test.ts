@@ -8,16 +8,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PDFDocument } from 'pdf-lib';
-import { HttpError } from '../api/errors';
-import {
-  ANEXO_EXTENSIONS,
-  parseMultipart,
-  pdfPageCount,
-  sanitizeFilename,
-  UploadAborted,
-  type UploadedFile,
-  type UploadRules,
-} from '../api/uploads';
+import { AppError } from '../services/errors';
+import { ANEXO_EXTENSIONS, sanitizeFilename, type UploadRules } from '../domain/archivos';
+import type { UploadedFile } from '../services/expedientes/uploads';
+import { parseMultipart, pdfPageCount, UploadAborted } from '../http/uploads';
 import { localStorage, type Storage } from '../lib/storage';
 
 // ---------------------------------------------------------------------------------------------
@@ -131,7 +125,7 @@ async function serve(t: ExecutionContext, uploadRules: UploadRules = rules()) {
         res.end(JSON.stringify(value));
       },
       (err: unknown) => {
-        const http = err instanceof HttpError ? err : undefined;
+        const http = err instanceof AppError ? err : undefined;
         if (res.destroyed) return;
         res.writeHead(http?.status ?? 500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { code: http?.code ?? 'ERROR_INTERNO', message: http?.message ?? String(err), campo: http?.field } }));
@@ -171,7 +165,7 @@ async function post(url: string, parts: Part[]) {
     else form.append(field, new Blob([typeof value === 'string' ? value : new Uint8Array(value)]), filename);
   }
   const res = await fetch(url, { method: 'POST', body: form });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: (await res.json()) as { fields: Record<string, string>; files: UploadedFile[]; error: { code: string; message: string; campo?: string } } };
 }
 
 /** A hand-written multipart body, for what FormData would not send. */
@@ -187,7 +181,7 @@ async function postRaw(url: string, parts: { headers: string; body: Buffer | str
     headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
     body: Buffer.concat(chunks),
   });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: (await res.json()) as { fields: Record<string, string>; files: UploadedFile[]; error: { code: string; message: string; campo?: string } } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -390,7 +384,7 @@ test('anything but multipart/form-data → 415', async (t) => {
   const s = await serve(t);
   const res = await fetch(s.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
   t.is(res.status, 415);
-  t.is(((await res.json()) as any).error.message, 'Envíe el formulario como multipart/form-data.');
+  t.is(((await res.json()) as { fields: Record<string, string>; files: UploadedFile[]; error: { code: string; message: string; campo?: string } }).error.message, 'Envíe el formulario como multipart/form-data.');
   const noBoundary = await fetch(s.url, { method: 'POST', headers: { 'content-type': 'multipart/form-data' }, body: 'x' });
   t.is(noBoundary.status, 400);
 });
@@ -428,7 +422,7 @@ test('a truncated body (no closing boundary) → 400, nothing left in tmp', asyn
   ]);
   const res = await fetch(s.url, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, body });
   t.is(res.status, 400);
-  t.is(((await res.json()) as any).error.message, 'El formulario llegó incompleto o mal formado.');
+  t.is(((await res.json()) as { fields: Record<string, string>; files: UploadedFile[]; error: { code: string; message: string; campo?: string } }).error.message, 'El formulario llegó incompleto o mal formado.');
   t.deepEqual(await s.tmpFiles(), []);
   t.deepEqual(await s.storedFiles(), []);
 });
@@ -466,7 +460,7 @@ test('pdfPageCount: counts pages; garbage → 422; one PDF at a time still answe
   const storage: Storage = localStorage(dir);
   const three = await storage.putBuffer(await makePdf(3));
   const garbage = await storage.putBuffer(Buffer.from('%PDF-1.7 garbage'));
-  const err = await t.throwsAsync(pdfPageCount(storage, garbage.key), { instanceOf: HttpError });
+  const err = await t.throwsAsync(pdfPageCount(storage, garbage.key), { instanceOf: AppError });
   t.is(err!.status, 422);
   t.is(err!.message, 'El PDF está dañado o no se puede leer.');
   const counts = await Promise.all([

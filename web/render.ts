@@ -7,19 +7,15 @@ import { fileURLToPath } from 'node:url';
 import type { Context } from 'koa';
 import type { Config } from '../lib/config';
 import { ESTADO_LABEL, type Estado } from '../domain/lifecycle';
-import { STAFF_ROLES, csrfTokenFor, principal } from '../api/auth/session';
+import { STAFF_ROLES } from '../domain/principal';
+import { fechaHora } from '../domain/formats';
+import { csrfTokenFor, principal } from '../http/auth/session';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const viewsDir = join(here, 'views');
 export const staticDir = join(here, 'static');
 
-const pad = (n: number) => String(n).padStart(2, '0');
-/** 'dd/mm/aaaa hh:mm' in Lima time (fixed UTC−05:00). */
-export function fechaHora(value: Date | string | null | undefined) {
-  if (!value) return '';
-  const d = new Date(new Date(value).getTime() - 5 * 3600_000);
-  return `${pad(d.getUTCDate())}/${pad(d.getUTCMonth() + 1)}/${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
-}
+// Kept for pages that still import it from here; the formatter lives in domain/formats.ts.
 
 const DIAS = ['domingo', 'lunes', 'martes', 'miércoles', 'jueves', 'viernes', 'sábado'];
 /** 'dd/mm/aaaa' of a legal day 'AAAA-MM-DD' (a `date` column comes as that string). */
@@ -75,7 +71,7 @@ export function usuarioDe(ctx: Context) {
     esCiudadano: p.rol === 'ciudadano',
     esAdmin: p.rol === 'admin',
     esSupervisor: p.rol === 'supervisor' || p.rol === 'admin',
-    /** Set by unreadBadge (web/pages-casilla.ts) before pages render. */
+    /** Set by unreadBadge (web/casilla.ts) before pages render. */
     casillaNoLeidas: (ctx.state as { casillaNoLeidas?: number }).casillaNoLeidas ?? 0,
   };
 }
@@ -124,3 +120,12 @@ export function createViews(config: Config) {
 }
 
 export type Views = ReturnType<typeof createViews>;
+
+const compiled = new WeakMap<Config, Views>();
+
+/** The views of a configuration, compiled once: what route-map page handlers render with. */
+export function viewsFor(config: Config): Views {
+  let views = compiled.get(config);
+  if (!views) compiled.set(config, (views = createViews(config)));
+  return views;
+}

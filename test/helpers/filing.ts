@@ -1,7 +1,7 @@
 // Filings built by hand: the input of fileExpediente (a case recorded without the HTTP layer,
 // its workflow not started), and the text a multipart filing sends before its PDF's bytes (for
 // uploads a test keeps open, slows down or cuts).
-import type { FilingInput } from '../../api/expedientes';
+import type { FilingInput } from '../../services/expedientes/registro';
 
 let seq = 0;
 

@@ -11,9 +11,9 @@ import { loadConfig, type Config } from '../../lib/config';
 import { createDb, migrateLatest } from '../../lib/db';
 import { seedDemo } from '../../lib/demo';
 import { createWorker } from '../../lib/worker';
-import { createApp } from '../../api/app';
-import { createStarter } from '../../api/starter';
-import type { ActivityDeps } from '../../activities';
+import { createActivities, type ActivityDeps } from '../../activities';
+import { createApp } from '../../http/app';
+import { createStarter } from '../../services/starter';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,7 @@ import proto from '@temporalio/proto';
 import Long from 'long';
 import { searchAttributes } from '../../workflows/definitions';
 import { DEMO_TOTP_SECRET, useClock } from './totp';
+import type { Json } from './http';
 
 export function required(name: string) {
   const v = process.env[name];
@@ -108,6 +109,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     PUPPETEER_EXECUTABLE_PATH: process.env.PUPPETEER_EXECUTABLE_PATH ?? '',
     PDF_CHROMIUM_PATH: process.env.PDF_CHROMIUM_PATH ?? '',
     DEMO: '1',
+    // One log line per request only where a test asks for it (test/health.test.ts).
+    REGISTRO_PETICIONES: '0',
     ...env,
   });
 }
@@ -117,20 +120,46 @@ export async function temporalClient(config: Config) {
   return new Client({ connection, namespace: config.temporal.namespace });
 }
 
-/** A worker on the test's own task queue, running until `stop()`. */
+/**
+ * A worker on the test's own task queue, running until `stop()`. Supervised as production's are
+ * (bin/worker.ts exits when its worker fails; docker-compose or `npm run cluster` starts another):
+ * a worker that gives up, e.g. after a Temporal server was down longer than its poll retries, is
+ * replaced by a new one once the server answers.
+ */
 export async function startWorker(config: Config, deps: ActivityDeps) {
   const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const worker: Worker = await createWorker({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    deps,
-    bundlePath: process.env.TEST_WORKFLOW_BUNDLE,
-  });
-  const running = worker.run();
+  const activities = createActivities(deps);
+  const create = () =>
+    createWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      activities,
+      bundlePath: process.env.TEST_WORKFLOW_BUNDLE,
+    });
+  let worker: Worker = await create();
+  let stopping = false;
+  const supervise = async () => {
+    while (!stopping) {
+      try {
+        await worker.run();
+      } catch (err) {
+        if (!stopping) console.error('[worker de prueba] falló; se inicia otro:', (err as Error).message);
+      }
+      while (!stopping) {
+        try {
+          worker = await create();
+          break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 500)); // the server is still down
+        }
+      }
+    }
+  };
+  const running = supervise();
   return {
-    worker,
     async stop() {
+      stopping = true;
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await connection.close();
@@ -230,6 +259,6 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
     headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-  const json = (await res.json()) as any;
+  const json = (await res.json()) as Json;
   return { status: res.status, body: json };
 }
