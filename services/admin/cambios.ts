@@ -3,7 +3,8 @@
 import { z } from 'zod';
 import { AppError } from '../errors';
 import type { AppDeps } from '../deps';
-import type { AccionAuditada } from '../../lib/audit';
+import type { Knex } from 'knex';
+import { recordAudit, type AccionAuditada, type EntidadAuditada } from '../../lib/audit';
 import { forgetCatalog } from '../expedientes/catalogos';
 
 export const blank = (v: unknown) => (v === '' ? null : v);
@@ -35,4 +36,22 @@ export async function catalogChange<T>(deps: Pick<AppDeps, 'db'>, work: Promise<
   } finally {
     forgetCatalog(deps.db);
   }
+}
+
+/**
+ * Saves an edit of an office or a document type with its audit row, in the caller's transaction;
+ * nothing at all when nothing changed. `antes`/`despues` are what the audit shows; `flag` the
+ * active field (a change of it alone is ACTIVAR / DESACTIVAR).
+ */
+export async function saveAudited(
+  trx: Knex,
+  deps: Pick<AppDeps, 'clock'>,
+  e: { cuentaId: number; entidad: EntidadAuditada; clave: string; antes: Record<string, unknown>; despues: Record<string, unknown>; flag: string },
+  write: (now: Date) => PromiseLike<unknown>,
+): Promise<boolean> {
+  if (sameAs(e.antes, e.despues)) return false;
+  const now = deps.clock.now();
+  await write(now);
+  await recordAudit(trx, { cuentaId: e.cuentaId, entidad: e.entidad, clave: e.clave, accion: accionDe(e.antes, e.despues, e.flag), antes: e.antes, despues: e.despues, en: now });
+  return true;
 }

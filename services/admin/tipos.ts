@@ -7,7 +7,7 @@ import { parse, text } from '../validation';
 import type { CuentaPrincipal } from '../../domain/principal';
 import { recordAudit } from '../../lib/audit';
 import { TipoDocumento as TipoRow } from '../../lib/models';
-import { accionDe, activo, blocked, catalogChange, codigo, sameAs } from './cambios';
+import { activo, blocked, catalogChange, codigo, saveAudited } from './cambios';
 
 export interface TipoDocumento {
   codigo: string;
@@ -65,12 +65,9 @@ export async function updateTipo(deps: AppDeps, p: CuentaPrincipal, codigoTipo: 
     if (before.activo && !after.activo && (await TipoRow.query(trx).modify('activos').resultSize()) <= 1) {
       throw blocked('Debe quedar al menos un tipo de documento activo para presentar documentos.');
     }
-    const antes = tipoAudit(before);
-    const despues = tipoAudit(after);
-    if (sameAs(antes, despues)) return before;
-    const now = deps.clock.now();
-    await TipoRow.query(trx).findById(before.codigo).patch({ nombre: after.nombre, plazo_atencion_dias: after.plazoAtencionDias, activo: after.activo, updated_at: now });
-    await recordAudit(trx, { cuentaId: p.cuentaId, entidad: 'tipo_documento', clave: before.codigo, accion: accionDe(antes, despues, 'activo'), antes, despues, en: now });
-    return after;
+    const changed = await saveAudited(trx, deps, { cuentaId: p.cuentaId, entidad: 'tipo_documento', clave: before.codigo, antes: tipoAudit(before), despues: tipoAudit(after), flag: 'activo' }, (now) =>
+      TipoRow.query(trx).findById(before.codigo).patch({ nombre: after.nombre, plazo_atencion_dias: after.plazoAtencionDias, activo: after.activo, updated_at: now }),
+    );
+    return changed ? after : before;
   }));
 }

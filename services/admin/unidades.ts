@@ -8,7 +8,7 @@ import { parse, text } from '../validation';
 import type { CuentaPrincipal } from '../../domain/principal';
 import { recordAudit } from '../../lib/audit';
 import { Unidad as UnidadRow } from '../../lib/models';
-import { accionDe, activo, blank, blocked, catalogChange, codigo, sameAs } from './cambios';
+import { activo, blank, blocked, catalogChange, codigo, saveAudited } from './cambios';
 
 export interface Unidad {
   codigo: string;
@@ -106,12 +106,9 @@ export async function updateUnidad(deps: AppDeps, p: CuentaPrincipal, codigoUnid
     const after: Unidad = { ...before, nombre: d.nombre ?? before.nombre, padre: d.padre === undefined ? before.padre : d.padre, activa: d.activa ?? before.activa };
     if (after.padre && after.padre !== before.padre) checkPadre(after.codigo, after.padre, all);
     checkActivation(before, after, all);
-    const antes = unidadAudit(before);
-    const despues = unidadAudit(after);
-    if (sameAs(antes, despues)) return before;
-    const now = deps.clock.now();
-    await UnidadRow.query(trx).findById(before.codigo).patch({ nombre: after.nombre, padre_codigo: after.padre, activa: after.activa, updated_at: now });
-    await recordAudit(trx, { cuentaId: p.cuentaId, entidad: 'unidad', clave: before.codigo, accion: accionDe(antes, despues, 'activa'), antes, despues, en: now });
-    return after;
+    const changed = await saveAudited(trx, deps, { cuentaId: p.cuentaId, entidad: 'unidad', clave: before.codigo, antes: unidadAudit(before), despues: unidadAudit(after), flag: 'activa' }, (now) =>
+      UnidadRow.query(trx).findById(before.codigo).patch({ nombre: after.nombre, padre_codigo: after.padre, activa: after.activa, updated_at: now }),
+    );
+    return changed ? after : before;
   }));
 }

@@ -9,6 +9,7 @@ import { addDays, formatInstant, isBusinessDay, limaDay, limaInstant, type Calen
 import { OPEN_STATES, type Estado } from '../../domain/lifecycle';
 import { calendarSettings } from '../../lib/business-calendar';
 import { Cuenta, Expediente, TipoDocumento, Unidad } from '../../lib/models';
+import type { ExpedienteCabecera } from '../expedientes/consultas';
 import { SUPERVISION, bandejaDef, temporalUi, type BandejaCodigo, type Filtros } from './definiciones';
 
 /** What the tray queries need of the app (the benchmark runs them without the web server). */
@@ -141,23 +142,9 @@ export function filas(c: Consulta, limite: number, despues?: string) {
   return q.orderBy(`e.${col}`, dir).orderBy('e.id', dir).limit(limite + 1).castTo<FilaLeida[]>();
 }
 
-export interface FilaBandeja {
-  numero: string;
-  estado: Estado;
-  tipoDocumento: string;
-  tipoDocumentoNombre: string;
-  numeroDocumento: string | null;
-  asunto: string;
-  remitente: string;
+export interface FilaBandeja extends ExpedienteCabecera {
   remitenteDocumento: string | null;
-  folios: number | null;
-  unidad: string | null;
   unidadNombre: string;
-  recibido: boolean;
-  fechaPresentacion: string | null;
-  fechaRecepcion: string | null;
-  venceEn: string | null;
-  vencido: boolean;
   /** Business days left of the current plazo: 0 its last day, negative once it passed. */
   diasRestantes: number | null;
   ultimaAccionEn: string;

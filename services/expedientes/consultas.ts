@@ -55,26 +55,30 @@ export interface NotificacionVista {
   constanciaUrl: string | null;
 }
 
-export interface ExpedienteDetalle {
+/** What every view of a case shows first, in its detail and in a tray's row alike. */
+export interface ExpedienteCabecera {
   numero: string;
   estado: Estado;
   tipoDocumento: string;
   tipoDocumentoNombre: string;
   numeroDocumento: string | null;
   asunto: string;
-  contenido: string | null;
-  antecedente: string | null;
-  destino: string | null;
-  destinoNombre: string | null;
-  folios: number | null;
   remitente: string;
+  folios: number | null;
   unidad: string | null;
   recibido: boolean;
-  presentadoEn: string;
   fechaPresentacion: string | null;
   fechaRecepcion: string | null;
   venceEn: string | null;
   vencido: boolean;
+}
+
+export interface ExpedienteDetalle extends ExpedienteCabecera {
+  contenido: string | null;
+  antecedente: string | null;
+  destino: string | null;
+  destinoNombre: string | null;
+  presentadoEn: string;
   cargoUrl: string;
   codigoVerificacion: string | null;
   documentos: DocumentoVista[];
