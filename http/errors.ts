@@ -43,12 +43,16 @@ export function wantsHtml(ctx: Context) {
   return !ctx.path.startsWith('/api/') && ctx.accepts('json', 'html') === 'html';
 }
 
+const PROBES = new Set(['/health', '/ready']);
+
 /**
  * One line per request: the route's pattern (never the path's values, nor the query string, which
  * may carry a DNI or a tracking key), the status and the time it took.
  */
 function logRequest(ctx: Context, ms: number) {
   const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? '-';
+  // The proxy's and the orchestrator's probes every few seconds: only when they fail.
+  if (PROBES.has(route) && ctx.status < 400) return;
   console.info(`[web] ${ctx.method} ${route} ${ctx.status} ${ms.toFixed(1)} ms`);
 }
 
