@@ -31,7 +31,8 @@ export async function listar(ctx: Context, deps: AppDeps) {
 }
 
 export async function detalle(ctx: Context, deps: AppDeps) {
-  ctx.body = await expedienteDetail(deps, await visibleExpediente(deps, requirePrincipal(ctx), ctx.params.numero));
+  const p = requirePrincipal(ctx);
+  ctx.body = await expedienteDetail(deps, await visibleExpediente(deps, p, ctx.params.numero), p);
 }
 
 export async function cargo(ctx: Context, deps: AppDeps) {

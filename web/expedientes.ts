@@ -135,7 +135,7 @@ export async function presentar(ctx: Context, deps: AppDeps, views: Views) {
 // ---------- cargo (constancia de presentación) ----------
 export async function cargo(ctx: Context, deps: AppDeps, views: Views) {
   const p = requireCuenta(ctx);
-  const exp = await expedienteDetail(deps, await visibleExpediente(deps, p, ctx.params.numero));
+  const exp = await expedienteDetail(deps, await visibleExpediente(deps, p, ctx.params.numero), p);
   views.render(ctx, 'expediente-cargo', {
     titulo: `Cargo de recepción ${exp.numero}`,
     expediente: exp,
@@ -150,7 +150,7 @@ export async function cargo(ctx: Context, deps: AppDeps, views: Views) {
 async function detallePage(ctx: Context, deps: AppDeps, views: Views, data: Body = {}) {
   const p = requireCuenta(ctx);
   const row = await visibleExpediente(deps, p, ctx.params.numero);
-  const [exp, unidades, tipos, l] = await Promise.all([expedienteDetail(deps, row), unidadesActivas(deps), tiposActivos(deps), limites(deps)]);
+  const [exp, unidades, tipos, l] = await Promise.all([expedienteDetail(deps, row, p), unidadesActivas(deps), tiposActivos(deps), limites(deps)]);
   const unidadNombre = porCodigo(unidades);
   const facts = { numero: exp.numero, estado: exp.estado, unidad: exp.unidad, recibido: exp.recibido };
   const puede = Object.fromEntries(ACCIONES.map((a) => [a, refusal(a, facts, p) === null])) as Record<Accion, boolean>;

@@ -5,6 +5,7 @@ import { formatInstant, isValidDay } from '../../domain/calendar';
 import { NUMERO_EXPEDIENTE } from '../../domain/formats';
 import { ESTADOS, type Estado } from '../../domain/lifecycle';
 import type { Principal } from '../../domain/principal';
+import { notaVisible } from '../../domain/publicidad';
 import { Documento, Expediente, Historial, Notificacion, TipoDocumento, Unidad, type RolDocumento } from '../../lib/models';
 import type { DocRef } from '../../workflows/definitions';
 import type { AppDeps } from '../deps';
@@ -88,8 +89,8 @@ export interface ExpedienteDetalle extends ExpedienteCabecera {
 
 const instantOrNull = (d: Date | null) => (d ? formatInstant(new Date(d)) : null);
 
-/** The case with its files, its seguimiento and its notifications. */
-export async function expedienteDetail(deps: AppDeps, row: Expediente): Promise<ExpedienteDetalle> {
+/** The case with its files, its seguimiento and its notifications, as `viewer` may read it. */
+export async function expedienteDetail(deps: AppDeps, row: Expediente, viewer: Principal): Promise<ExpedienteDetalle> {
   const [historial, documentos, destino, tipo, notificaciones] = await Promise.all([
     Historial.query(deps.db).where({ expediente_id: row.id }).orderBy('secuencia'),
     Documento.query(deps.db).where({ expediente_id: row.id }).orderBy('id'),
@@ -120,7 +121,7 @@ export async function expedienteDetail(deps: AppDeps, row: Expediente): Promise<
     cargoUrl: `/api/v1/expedientes/${row.numero}/cargo.pdf`,
     codigoVerificacion: row.codigo_verificacion,
     documentos: documentos.map(documentoVista),
-    seguimiento: historial.map(pasoSeguimiento),
+    seguimiento: historial.map((h) => pasoSeguimiento(h, viewer)),
     notificaciones: notificaciones.map(notificacionVista),
   };
 }
@@ -137,14 +138,14 @@ const documentoVista = (d: Documento): DocumentoVista => ({
   url: `/api/v1/documentos/${d.id}`,
 });
 
-const pasoSeguimiento = (h: Historial): PasoSeguimiento => ({
+const pasoSeguimiento = (h: Historial, viewer: Principal): PasoSeguimiento => ({
   secuencia: h.secuencia,
   accion: h.accion,
   estadoAnterior: h.estado_anterior,
   estadoNuevo: h.estado_nuevo,
   actor: h.actor,
   unidad: h.unidad,
-  nota: h.nota,
+  nota: notaVisible(h.accion, viewer) ? h.nota : null,
   documentos: h.documentos,
   ocurridoEn: formatInstant(new Date(h.ocurrido_en)),
 });
