@@ -8,10 +8,11 @@ import type { PdfRenderer } from '../lib/pdf';
 import type { BusinessCalendar } from '../lib/business-calendar';
 import type { Actor, DocRef } from '../workflows/definitions';
 import { constanciaHtml, formatLimaInstant, newVerificationCode } from '../lib/documents';
+import { firmaRegistrada } from '../lib/signing';
 import { queueMail } from '../lib/outbox';
 import { displayName } from '../domain/persona';
 import { limaDay } from '../domain/calendar';
-import { NOTIFICACION_TIPO, type NotificacionTipo } from '../domain/formats';
+import { NOTIFICACION_TIPO, numeroSinTipo, type NotificacionTipo } from '../domain/formats';
 
 export interface CasillaActivityDeps {
   db: Knex;
@@ -30,7 +31,7 @@ export interface DepositInput {
   detalle: string;
   documentos: DocRef[];
   asunto?: string;
-  /** A code of the document-type catalogue and the document's number (staff notifications). */
+  /** A code of the document-type catalogue and the document's number (staff notifications, responses). */
   tipoDocumento?: string;
   numeroDocumento?: string | null;
   /** The plazo the notification starts, counted from the deposit (Ley 31736). */
@@ -92,6 +93,10 @@ export function createCasillaActivities(deps: CasillaActivityDeps) {
         signer(n.actor),
         n.tipoDocumento ? db('tipos_documento').where({ codigo: n.tipoDocumento }).first('nombre') : undefined,
       ]);
+      // The document as staff named it (a type of the catalogue, its number as the office writes
+      // it), else the kind's own name and a number of the system's: <id>-<year>-<office>/<institution>.
+      const documentoTipo = tipo?.nombre ?? NOTIFICACION_TIPO[n.tipo].documento;
+      const numeroDado = n.numeroDocumento ? numeroSinTipo(documentoTipo, n.numeroDocumento) : '';
       const depositadaEn = new Date();
       const plazo = n.plazo ? await calendar.plazo(depositadaEn, n.plazo.dias) : null;
       const row = await db.transaction(async (trx) => {
@@ -110,8 +115,8 @@ export function createCasillaActivities(deps: CasillaActivityDeps) {
             unidad: office.unidad,
             dependencia: office.dependencia,
             emisor,
-            documento_tipo: tipo?.nombre ?? NOTIFICACION_TIPO[n.tipo].documento,
-            documento_numero: n.numeroDocumento || `${String(id).padStart(5, '0')}-${anio}-${emisora}`,
+            documento_tipo: documentoTipo,
+            documento_numero: numeroDado || `${String(id).padStart(5, '0')}-${anio}-${emisora}`,
             detalle: n.detalle || null,
             emitido_en: n.emitidoEn,
             depositada_en: depositadaEn,
@@ -153,7 +158,7 @@ export function createCasillaActivities(deps: CasillaActivityDeps) {
       const depositadaEn = new Date(n.depositada_en);
       const vence = n.vence ? new Date(n.vence) : null;
       const verificacionUrl = `${config.http.publicUrl}/verificacion/${n.codigo_verificacion}`;
-      const html = await constanciaHtml({
+      const { pdf, sello } = await deps.pdf.issue((sello) => constanciaHtml({
         institucion: { nombre: config.institution.name, ruc: config.institution.ruc, siglas: config.institution.shortName },
         expediente: exp.numero,
         administrado: {
@@ -168,9 +173,10 @@ export function createCasillaActivities(deps: CasillaActivityDeps) {
         plazo: vence && n.plazo_inicio ? { descripcion: n.plazo_descripcion ?? 'Plazo', inicio: n.plazo_inicio, vence } : undefined,
         codigoVerificacion: n.codigo_verificacion,
         verificacionUrl,
-      });
-      const stored = await storage.putBuffer(await deps.pdf.render(html));
-      const now = new Date();
+        sello,
+      }), `Constancia de notificación electrónica del expediente ${exp.numero}`);
+      const stored = await storage.putBuffer(pdf);
+      const now = sello.firmadoEn;
       const correoId = await db.transaction(async (trx) => {
         // Two tries printing at once: the first to commit wins, the other keeps its mail.
         const won = await trx('notificaciones').where({ id }).whereNull('constancia_sha256').update({ constancia_sha256: stored.key, constancia_emitida_en: now }).returning('id');
@@ -184,6 +190,7 @@ export function createCasillaActivities(deps: CasillaActivityDeps) {
             emitido_en: now,
             detalle: JSON.stringify({
               documento: 'Constancia de notificación electrónica',
+              firma: firmaRegistrada(sello),
               notificacion: {
                 documento: `${n.documento_tipo} ${n.documento_numero}`,
                 asunto: n.asunto,

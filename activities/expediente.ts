@@ -7,6 +7,7 @@ import type { Storage } from '../lib/storage';
 import type { PdfRenderer } from '../lib/pdf';
 import type { BusinessCalendar } from '../lib/business-calendar';
 import { cargoHtml, formatLimaInstant, formatDay } from '../lib/documents';
+import { firmaRegistrada } from '../lib/signing';
 import { queueMail } from '../lib/outbox';
 import { displayName } from '../domain/persona';
 import { ESTADO_LABEL, type Estado } from '../domain/lifecycle';
@@ -64,7 +65,7 @@ export function createExpedienteActivities(deps: ExpedienteActivityDeps) {
       const presentadoEn = new Date(exp.presentado_en);
       const recibidoEn = new Date(exp.recibido_en ?? exp.presentado_en);
       const base = config.http.publicUrl;
-      const html = await cargoHtml({
+      const { pdf, sello } = await deps.pdf.issue((sello) => cargoHtml({
         institucion: { nombre: config.institution.name, ruc: config.institution.ruc, siglas: config.institution.shortName },
         numero,
         presentadoEn,
@@ -89,8 +90,8 @@ export function createExpedienteActivities(deps: ExpedienteActivityDeps) {
         verificacionUrl: `${base}/verificacion/${exp.codigo_verificacion}`,
         consultaUrl: `${base}/consulta`,
         fueraDeHorario: recibidoEn.getTime() !== presentadoEn.getTime(),
-      });
-      const pdf = await deps.pdf.render(html);
+        sello,
+      }), `Cargo de recepción del expediente ${numero}`);
       const stored = await storage.putBuffer(pdf);
       const correoId = await db.transaction(async (trx) => {
         await trx('verificaciones')
@@ -99,11 +100,11 @@ export function createExpedienteActivities(deps: ExpedienteActivityDeps) {
             tipo: 'CARGO',
             expediente_id: exp.id,
             sha256: stored.key,
-            emitido_en: new Date(),
-            detalle: JSON.stringify({ documento: 'Cargo de recepción', numero }),
+            emitido_en: sello.firmadoEn,
+            detalle: JSON.stringify({ documento: 'Cargo de recepción', numero, firma: firmaRegistrada(sello) }),
           })
           .onConflict('codigo')
-          .merge(['sha256']);
+          .merge(['sha256', 'emitido_en', 'detalle']);
         let id: number | undefined;
         if (cuenta) {
           id = await queueMail(

@@ -7,6 +7,7 @@ import { createProjectionActivities } from './projection';
 import { createMailActivities } from './mail';
 import { createExpedienteActivities } from './expediente';
 import { createCasillaActivities } from './casilla';
+import { createEscritoActivities } from './escritos';
 import type { Config } from '../lib/config';
 import type { PdfRenderer } from '../lib/pdf';
 import { dbCalendar, type BusinessCalendar } from '../lib/business-calendar';
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMailActivities(deps.db, deps.mailer, deps.storage),
     ...createExpedienteActivities({ ...deps, calendar }),
     ...createCasillaActivities({ ...deps, calendar }),
+    ...createEscritoActivities(deps),
   };
 }
 

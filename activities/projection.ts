@@ -19,6 +19,8 @@ export interface TransitionRecord {
   ocurridoEn: string;
   documentos?: Adjunto[];
   cambios?: CambiosExpediente;
+  /** A step that leaves the case as it was (an escrito): the trays' last action (updated_at) stays. */
+  keepsLastAction?: boolean;
 }
 
 const isRecorded = (d: Adjunto): d is DocRef => 'id' in d;
@@ -30,50 +32,8 @@ export function createProjectionActivities(db: Knex) {
       return db.transaction(async (trx) => {
         const exp = await trx('expedientes').where({ numero: r.numero }).first('id');
         if (!exp) throw new Error(`Expediente ${r.numero} no existe en el modelo de lectura`);
-        // The history row first: a second try of this transition stops here and answers what the first recorded.
-        const inserted = await trx('historial')
-          .insert({
-            expediente_id: exp.id,
-            secuencia: r.secuencia,
-            accion: r.accion,
-            estado_anterior: r.estadoAnterior,
-            estado_nuevo: r.estadoNuevo,
-            actor: r.actor,
-            unidad: r.unidad,
-            nota: r.nota,
-            documentos: '[]',
-            ocurrido_en: r.ocurridoEn,
-          })
-          .onConflict(['expediente_id', 'secuencia'])
-          .ignore()
-          .returning('id');
-        if (inserted.length === 0) {
-          log.info('transition already recorded', { numero: r.numero, secuencia: r.secuencia });
-          const h = await trx('historial').where({ expediente_id: exp.id, secuencia: r.secuencia }).first('documentos');
-          return h.documentos as DocRef[];
-        }
-        const documentos: DocRef[] = [];
-        for (const d of r.documentos ?? []) {
-          if (isRecorded(d)) {
-            documentos.push(d);
-            continue;
-          }
-          const [row] = await trx('documentos')
-            .insert({
-              expediente_id: exp.id,
-              rol: d.rol,
-              nombre: d.nombre,
-              sha256: d.sha256,
-              bytes: d.bytes,
-              mime: d.mime,
-              paginas: d.paginas,
-              subido_por: d.subidoPor,
-              subido_en: d.subidoEn,
-            })
-            .returning(['id', 'nombre', 'sha256']);
-          documentos.push({ id: Number(row.id), nombre: row.nombre, sha256: row.sha256 });
-        }
-        await trx('historial').where({ id: inserted[0].id }).update({ documentos: JSON.stringify(documentos) });
+        const step = await recordStep(trx, exp.id, r);
+        if (!step.inserted) return step.documentos;
         if (r.cambios && Object.keys(r.cambios).length) await trx('expedientes').where('id', exp.id).update(r.cambios);
         await trx('expedientes')
           .where('id', exp.id)
@@ -83,10 +43,61 @@ export function createProjectionActivities(db: Knex) {
             unidad: r.unidad,
             recibido: r.recibido ?? false,
             ultima_secuencia: r.secuencia,
-            updated_at: trx.fn.now(),
+            ...(r.keepsLastAction ? {} : { updated_at: trx.fn.now() }),
           });
-        return documentos;
+        return step.documentos;
       });
     },
   };
+}
+
+/**
+ * Writes a step of the seguimiento with the documents it uploaded. The history row goes first: a
+ * second try of the same step stops there (`inserted` false) and answers what the first recorded.
+ */
+export async function recordStep(trx: Knex.Transaction, expedienteId: number, r: TransitionRecord): Promise<{ inserted: boolean; documentos: DocRef[] }> {
+  const inserted = await trx('historial')
+    .insert({
+      expediente_id: expedienteId,
+      secuencia: r.secuencia,
+      accion: r.accion,
+      estado_anterior: r.estadoAnterior,
+      estado_nuevo: r.estadoNuevo,
+      actor: r.actor,
+      unidad: r.unidad,
+      nota: r.nota,
+      documentos: '[]',
+      ocurrido_en: r.ocurridoEn,
+    })
+    .onConflict(['expediente_id', 'secuencia'])
+    .ignore()
+    .returning('id');
+  if (inserted.length === 0) {
+    log.info('transition already recorded', { numero: r.numero, secuencia: r.secuencia });
+    const h = await trx('historial').where({ expediente_id: expedienteId, secuencia: r.secuencia }).first('documentos');
+    return { inserted: false, documentos: h.documentos as DocRef[] };
+  }
+  const documentos: DocRef[] = [];
+  for (const d of r.documentos ?? []) {
+    if (isRecorded(d)) {
+      documentos.push(d);
+      continue;
+    }
+    const [row] = await trx('documentos')
+      .insert({
+        expediente_id: expedienteId,
+        rol: d.rol,
+        nombre: d.nombre,
+        sha256: d.sha256,
+        bytes: d.bytes,
+        mime: d.mime,
+        paginas: d.paginas,
+        subido_por: d.subidoPor,
+        subido_en: d.subidoEn,
+      })
+      .returning(['id', 'nombre', 'sha256']);
+    documentos.push({ id: Number(row.id), nombre: row.nombre, sha256: row.sha256 });
+  }
+  await trx('historial').where({ id: inserted[0].id }).update({ documentos: JSON.stringify(documentos) });
+  return { inserted: true, documentos };
 }

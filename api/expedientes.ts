@@ -3,6 +3,7 @@
 // case in services/expedientes/ and answers; who may call it is in http/route-map/expedientes.ts.
 import type { Context } from 'koa';
 import { z } from 'zod';
+import type { TipoEscrito } from '../domain/escritos';
 import { isAccion } from '../domain/lifecycle';
 import type { AppDeps } from '../services/deps';
 import { notFound } from '../services/errors';
@@ -10,7 +11,9 @@ import { runAction } from '../services/expedientes/acciones';
 import { cargoDe, documentoDe } from '../services/expedientes/archivos';
 import { catalogos } from '../services/expedientes/catalogos';
 import { consultaPublica } from '../services/expedientes/consulta-publica';
+import { escritosVistos } from '../services/expedientes/cargos';
 import { expedienteDetail, listExpedientes, visibleExpediente } from '../services/expedientes/consultas';
+import { cargoDeEscrito, presentarEscrito } from '../services/expedientes/escritos';
 import { presentarExpediente } from '../services/expedientes/presentar';
 import { verificar } from '../services/expedientes/verificacion';
 import { plazoDesde, presentacionEn } from '../services/calendario';
@@ -32,8 +35,22 @@ export async function listar(ctx: Context, deps: AppDeps) {
 
 export async function detalle(ctx: Context, deps: AppDeps) {
   const p = requirePrincipal(ctx);
-  ctx.body = await expedienteDetail(deps, await visibleExpediente(deps, p, ctx.params.numero), p);
+  const row = await visibleExpediente(deps, p, ctx.params.numero);
+  ctx.body = await expedienteDetail(deps, row, p);
+  await escritosVistos(deps, p, row);
 }
+
+// An escrito to an existing case (issue #14): multipart `asunto`, `contenido`, `principal`, `anexos`.
+export async function escrito(ctx: Context, deps: AppDeps) {
+  const idempotencyKey = ctx.get('Idempotency-Key');
+  ctx.body = await presentarEscrito(deps, requirePrincipal(ctx), { numero: ctx.params.numero, idempotencyKey, readUpload: uploadReader(ctx, deps) });
+  ctx.status = 201;
+}
+
+/** The cargo of a subsanación or an escrito: /expedientes/{numero}/{subsanaciones|escritos}/{n}/cargo.pdf. */
+export const cargoEscrito = (tipo: TipoEscrito) => async (ctx: Context, deps: AppDeps) => {
+  sendStored(ctx, deps, await cargoDeEscrito(deps, requirePrincipal(ctx), ctx.params.numero, tipo, ctx.params.n));
+};
 
 export async function cargo(ctx: Context, deps: AppDeps) {
   sendStored(ctx, deps, await cargoDe(deps, requirePrincipal(ctx), ctx.params.numero));
@@ -88,6 +105,7 @@ export async function verificacion(ctx: Context, deps: AppDeps) {
     asunto: v.asunto,
     emitidoEn: v.emitidoEn,
     sha256: v.sha256,
+    firma: v.firma,
     ...(v.notificacion ? { notificacion: v.notificacion } : {}),
   };
 }

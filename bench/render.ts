@@ -1,8 +1,13 @@
-// `cargo` and `constancias`: HTML from lib/documents.ts printed to A4 PDF by lib/pdf.ts with a
-// warm browser (one Chromium, started once). 5 warm-up renders, 100 sequential (median, p95),
-// then 4 concurrent renders for 5 s (renders per second).
-// Targets (issue #4): median ≤ 150 ms, ≥ 10 renders/s.
+// `cargo` and `constancias`: HTML from lib/documents.ts printed to a tagged A4 PDF by lib/pdf.ts
+// with a warm browser (one Chromium, started once) and signed (PAdES, lib/signing.ts) as the
+// system issues them. 5 warm-up renders, 100 sequential (median, p95), then 4 concurrent renders
+// for 5 s (renders per second).
+// Targets (issues #4, #14): median ≤ 150 ms, ≥ 10 renders/s, signing included.
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadPdfSigner, type Sello } from '../lib/signing';
 import { cargoHtml, constanciaHtml, newVerificationCode, type CargoData, type ConstanciaData } from '../lib/documents';
 import puppeteer from 'puppeteer-core';
 import { createPdfRenderer, launchOptions, type PdfRenderer } from '../lib/pdf';
@@ -27,7 +32,7 @@ async function phases(html: string) {
   const browser = await puppeteer.launch(launchOptions(pdfChromium()));
   try {
     const t = { newPage: [] as number[], setContent: [] as number[], pdf: [] as number[], close: [] as number[], reused: [] as number[] };
-    const opts = { format: 'A4', printBackground: true, preferCSSPageSize: true } as const;
+    const opts = { format: 'A4', printBackground: true, preferCSSPageSize: true, tagged: true } as const;
     const stopAt = performance.now() + PHASES_MAX_MS / 2;
     for (let i = 0; i < PHASES + 2 && (i < 3 || performance.now() < stopAt); i++) {
       const a = performance.now();
@@ -111,18 +116,24 @@ function constanciaData(i: number): ConstanciaData {
   };
 }
 
-async function benchRender(name: 'cargo' | 'constancias', html: (i: number) => Promise<string>): Promise<Figure[]> {
-  const pdf: PdfRenderer = createPdfRenderer(pdfChromium());
+async function benchRender(name: 'cargo' | 'constancias', html: (i: number, sello?: Sello) => Promise<string>): Promise<Figure[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mpv-bench-firma-'));
+  const { signer } = loadPdfSigner({ dataDir, institution: { name: 'Municipalidad Distrital de San Isidro', ruc: '20131377224' } });
+  const pdf: PdfRenderer = createPdfRenderer(pdfChromium(), { signer });
   try {
     let i = 0;
+    // As PdfRenderer.issue does it (stamp, print, sign), with each step timed.
     const one = async () => {
       const t0 = performance.now();
-      const h = await html(i++);
+      const sello = signer.sello();
+      const h = await html(i++, sello);
       const t1 = performance.now();
-      const out = await pdf.render(h);
+      const printed = await pdf.render(h);
       const t2 = performance.now();
+      const out = await signer.sign(printed, sello, name);
+      const t3 = performance.now();
       if (out.subarray(0, 5).toString('latin1') !== '%PDF-') throw new Error('el resultado no es un PDF');
-      return { html: t1 - t0, total: t2 - t0, bytes: out.length };
+      return { html: t1 - t0, firma: t3 - t2, total: t3 - t0, bytes: out.length };
     };
 
     const tLaunch = performance.now();
@@ -130,14 +141,14 @@ async function benchRender(name: 'cargo' | 'constancias', html: (i: number) => P
     log(name, `primer render (arranca Chromium): ${fmt(performance.now() - tLaunch)} ms`);
     for (let w = 1; w < WARMUP; w++) await one();
 
-    const seq: { html: number; total: number; bytes: number }[] = [];
+    const seq: { html: number; firma: number; total: number; bytes: number }[] = [];
     const tSeq = performance.now();
     for (let n = 0; n < SEQUENTIAL && performance.now() - tSeq < SEQUENTIAL_MAX_MS; n++) seq.push(await one());
     if (seq.length < SEQUENTIAL) log(name, `cortado por tiempo: ${seq.length} de ${SEQUENTIAL} renders en ${SEQUENTIAL_MAX_MS / 1000} s`);
     const seqMs = performance.now() - tSeq;
     const totals = seq.map((r) => r.total);
     log(name, `${seq.length} secuenciales en ${fmt(seqMs / 1000, 2)} s (HTML + PDF): ${describeLatencies(totals)}`);
-    log(name, `  de ello la plantilla HTML (Handlebars + QR): mediana ${fmt(median(seq.map((r) => r.html)), 2)} ms; PDF de ${fmt(median(seq.map((r) => r.bytes)) / 1024)} KB`);
+    log(name, `  de ello la plantilla HTML (Handlebars + QR): mediana ${fmt(median(seq.map((r) => r.html)), 2)} ms; la firma (pdf-lib + CMS): mediana ${fmt(median(seq.map((r) => r.firma)), 2)} ms; PDF de ${fmt(median(seq.map((r) => r.bytes)) / 1024)} KB`);
 
     let done = 0;
     const lat: number[] = [];
@@ -167,14 +178,16 @@ async function benchRender(name: 'cargo' | 'constancias', html: (i: number) => P
     return [
       { bench: name, metric: 'mediana (secuencial)', value: median(totals), unit: 'ms', kind: 'max', target: 150, note: seq.length < SEQUENTIAL ? `solo ${seq.length} renders (tiempo)` : undefined },
       { bench: name, metric: 'p95 (secuencial)', value: percentile(totals, 95), unit: 'ms' },
+      { bench: name, metric: 'de ello la firma PAdES (mediana)', value: median(seq.map((r) => r.firma)), unit: 'ms' },
       { bench: name, metric: `por segundo (${CONCURRENCY} a la vez)`, value: perSecond, unit: '/s', kind: 'min', target: 10 },
       { bench: name, metric: 'abrir + cerrar pestaña por render', value: ph.newPage + ph.close, unit: 'ms', note: 'informativo (desglose)' },
       { bench: name, metric: 'render con página reutilizada', value: ph.reused, unit: 'ms', note: 'informativo (desglose)' },
     ];
   } finally {
     await pdf.close();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-export const cargo = () => benchRender('cargo', (i) => cargoHtml(cargoData(i)));
-export const constancias = () => benchRender('constancias', (i) => constanciaHtml(constanciaData(i)));
+export const cargo = () => benchRender('cargo', (i, sello) => cargoHtml({ ...cargoData(i), sello }));
+export const constancias = () => benchRender('constancias', (i, sello) => constanciaHtml({ ...constanciaData(i), sello }));

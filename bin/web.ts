@@ -10,6 +10,7 @@ import { dbCalendar } from '../lib/business-calendar';
 import { startSweeper } from '../services/sweeper';
 import { createStarter } from '../services/starter';
 import { createPdfRenderer } from '../lib/pdf';
+import { loadSignerOrExit } from '../lib/signing';
 
 const config = loadConfigOrExit();
 if (!config.databaseUrl) {
@@ -29,7 +30,7 @@ const app = createApp({
   storage: localStorage(config.storageDir),
   calendar: dbCalendar(db, config),
   // PDF exports of trays and the casilla; Chromium starts on the first one.
-  pdf: config.chromiumPath ? createPdfRenderer(config.chromiumPath, { concurrency: 1 }) : undefined,
+  pdf: config.chromiumPath ? createPdfRenderer(config.chromiumPath, { concurrency: 1, signer: loadSignerOrExit(config) }) : undefined,
 });
 const sweeper = startSweeper(db, temporal, config);
 const server = app.listen(config.http.port, config.http.host, () => {

@@ -4,6 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadConfigOrExit } from '../lib/config';
 import { createDb } from '../lib/db';
 import { createPdfRenderer } from '../lib/pdf';
+import { loadSignerOrExit } from '../lib/signing';
 import { createWorker } from '../lib/worker';
 import { createActivities } from '../activities';
 import { createMailer } from '../lib/mailer';
@@ -21,7 +22,7 @@ try {
   console.warn(`No se pudo fijar la prioridad del worker: ${(err as Error).message}`);
 }
 const db = createDb(config.databaseUrl);
-const pdf = config.chromiumPath ? createPdfRenderer(config.chromiumPath, { concurrency: config.pdfConcurrency }) : undefined;
+const pdf = config.chromiumPath ? createPdfRenderer(config.chromiumPath, { concurrency: config.pdfConcurrency, signer: loadSignerOrExit(config) }) : undefined;
 if (pdf) {
   // Prove Chromium works before taking tasks: one test page, once.
   const probe = await pdf.render('<h1>Mesa de Partes Virtual</h1><p>Prueba de impresión.</p>');

@@ -19,10 +19,36 @@ export function derivarInputRefusal(c: { unidad: string | null }, input: { unida
   return input.unidad === c.unidad ? { reason: 'El expediente ya está en esa unidad.', field: 'unidad' } : null;
 }
 
-/** Atender carries the response document, a PDF: it is what reaches the citizen's casilla. */
-export function atenderInputRefusal(input: { documentos: readonly ArchivoFacts[] }): InputRefusal | null {
+/** The longest number an office may give its response document («Informe N.º 045-2026-OAJ»). */
+export const NUMERO_RESPUESTA_MAX = 80;
+
+/** What atender carries: the response PDF and, optionally, its document type (a catalogue code) and number. */
+export interface AtenderFacts {
+  documentos: readonly ArchivoFacts[];
+  tipoDocumento?: string | null;
+  numeroDocumento?: string | null;
+}
+
+/**
+ * Atender carries the response document, a PDF: it is what reaches the citizen's casilla. The office
+ * may name its type, one of the catalogue's (`tipos`, the active codes: given where they can be
+ * read, the API; the workflow's validator has no catalogue) and its number as the office writes it,
+ * up to 80 printable characters; without them the system names and numbers it.
+ */
+export function atenderInputRefusal(input: AtenderFacts, tipos?: { has(codigo: string): boolean }): InputRefusal | null {
   const pdf = input.documentos.length > 0 && input.documentos.every((d) => d.mime === undefined || d.mime === PDF);
-  return pdf ? null : { reason: 'Adjunte el documento de respuesta en PDF.', field: 'respuesta' };
+  if (!pdf) return { reason: 'Adjunte el documento de respuesta en PDF.', field: 'respuesta' };
+  if (input.tipoDocumento && tipos && !tipos.has(input.tipoDocumento)) {
+    return { reason: 'El tipo del documento de respuesta no existe en el catálogo de tipos de documento.', field: 'tipoDocumentoRespuesta' };
+  }
+  const numero = input.numeroDocumento ?? '';
+  if ([...numero].length > NUMERO_RESPUESTA_MAX) {
+    return { reason: `El número del documento de respuesta no puede tener más de ${NUMERO_RESPUESTA_MAX} caracteres.`, field: 'numeroDocumentoRespuesta' };
+  }
+  if (/\p{C}/u.test(numero)) {
+    return { reason: 'El número del documento de respuesta solo admite caracteres imprimibles, en una línea.', field: 'numeroDocumentoRespuesta' };
+  }
+  return null;
 }
 
 /** Subsanar answers the observation with files, or at least says how it is corrected. */
@@ -34,4 +60,10 @@ export function subsanarInputRefusal(input: { nota?: string | null; documentos: 
 /** A notification deposits documents in the filer's casilla: without one there is nothing to notify. */
 export function notificarInputRefusal(input: { documentos: readonly unknown[] }): InputRefusal | null {
   return input.documentos.length > 0 ? null : { reason: 'Adjunte el documento a notificar.', field: 'documentos' };
+}
+
+/** An escrito is a document: its principal, a PDF, comes first; its anexos follow. */
+export function escritoInputRefusal(input: { documentos: readonly ArchivoFacts[] }): InputRefusal | null {
+  const principal = input.documentos[0];
+  return principal && (principal.mime === undefined || principal.mime === PDF) ? null : { reason: 'Adjunte el escrito en PDF (documento principal).', field: 'principal' };
 }

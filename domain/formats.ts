@@ -19,6 +19,20 @@ export const NOTIFICACION_TIPO: Readonly<Record<NotificacionTipo, { titulo: stri
   NOTIFICACION: { titulo: 'Nueva notificación', documento: 'Notificación' },
 };
 
+const sinTildes = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLocaleLowerCase('es-PE');
+
+/**
+ * A notified document's number as staff wrote it, on one line, without the type's name in front
+ * when they wrote it there too: the type «Informe» with «Informe N.º 045-2026-OAJ» is numbered
+ * «N.º 045-2026-OAJ», and every print («tipo número») reads «Informe N.º 045-2026-OAJ» once.
+ */
+export function numeroSinTipo(tipo: string, numero: string): string {
+  const n = numero.normalize('NFC').trim().replace(/\s+/g, ' ');
+  const prefijo = `${tipo.normalize('NFC').trim()} `;
+  const resto = n.slice(prefijo.length).trim();
+  return prefijo.length > 1 && resto && sinTildes(n.slice(0, prefijo.length)) === sinTildes(prefijo) ? resto : n;
+}
+
 const pad2 = (n: number) => String(n).padStart(2, '0');
 /** An instant as 'dd/mm/aaaa hh:mm' in Lima time (pages, mails). */
 export function fechaHora(value: Date | string | null | undefined) {

@@ -114,3 +114,28 @@ export function withUltimaAccion(reason: string, ultima: UltimaAccion | null | u
   if (!ultima) return reason;
   return `${reason} Última acción: ${ultima.accion.toLowerCase()} por ${ultima.usuario} (${formatInstant(new Date(ultima.en))}).`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Escritos: the filer adds a document to the case (SEI's "peticionamento intercorrente"). It changes
+// no state, so it is not an Accion of RULES: the case takes it in any state but the two where it
+// ended without an answer.
+
+/** The states in which the filer may add an escrito to the case. */
+export const ESCRITO_ESTADOS: readonly Estado[] = ESTADOS.filter((e) => e !== 'ANULADO' && e !== 'ARCHIVADO');
+
+/**
+ * Null when `who` may add an escrito to the case now; otherwise the reason, in Spanish: a state
+ * reason (409) or a who reason (403). `esPresentante` is false when `who` files, but not this case.
+ */
+export function escritoRefusal(c: { numero: string; estado: Estado }, who?: Who & { esPresentante?: boolean }): string | null {
+  if (!ESCRITO_ESTADOS.includes(c.estado)) return `No se puede presentar un escrito al expediente ${c.numero}: está ${ESTADO_LABEL[c.estado]}.`;
+  if (!who) return null;
+  if (!FILER.includes(who.rol) || who.esPresentante === false) return 'Solo quien presentó el expediente puede presentarle escritos.';
+  return null;
+}
+
+/** Staff of the office that holds the case now: its unidad's, or mesa de partes' while it has none. */
+export function holdsCase(who: Who, c: { unidad: string | null }): boolean {
+  if (c.unidad === null) return who.rol === 'mesa_partes';
+  return (who.rol === 'unidad' || who.rol === 'mesa_partes') && who.unidad === c.unidad;
+}

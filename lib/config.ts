@@ -138,6 +138,12 @@ export function loadConfig(env: Env = process.env) {
     // The browser that prints PDFs: the old headless shell when there is one (about four times
     // faster per page), else the full Chromium the page tests drive.
     chromiumPath: r.optional('PDF_CHROMIUM_PATH') || r.optional('PUPPETEER_EXECUTABLE_PATH'),
+    // The institution's signing certificate (PKCS#12) and its password; unset, a demo certificate
+    // is generated under DATA_DIR/firma-demo on first start (lib/signing.ts).
+    signing: {
+      certificatePath: r.optional('FIRMA_CERTIFICADO'),
+      certificatePassword: env.FIRMA_CLAVE ?? '',
+    },
     // Renders at a time in one Chromium; more queue. About one per core.
     pdfConcurrency: r.int('PDF_CONCURRENCIA', 2, 1, 32),
     // Scheduling priority (nice) of the worker process and the Chromium it starts: where web and

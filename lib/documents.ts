@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import QRCode from 'qrcode';
 import { formatInstant, isValidDay } from '../domain/calendar';
+import type { Sello } from './signing';
 
 // ---------------------------------------------------------------------------------------------
 // Verification codes
@@ -58,6 +59,8 @@ export interface CargoData {
   verificacionUrl: string; // the QR encodes it
   consultaUrl: string; // public tracking page
   fueraDeHorario: boolean; // filed outside business hours → a note explains both dates
+  /** The signature this document is about to get (lib/pdf.ts issue); absent, no stamp is printed. */
+  sello?: Sello;
 }
 
 export interface ConstanciaData {
@@ -72,6 +75,8 @@ export interface ConstanciaData {
   plazo?: { descripcion: string; inicio: string /* YYYY-MM-DD */; vence: Date }; // e.g. plazo de subsanación
   codigoVerificacion: string;
   verificacionUrl: string;
+  /** The signature this document is about to get; absent, the official is named as issuer only. */
+  sello?: Sello;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -122,8 +127,14 @@ async function qrDataUrl(url: string): Promise<string> {
   return QRCode.toDataURL(url, { errorCorrectionLevel: 'M', margin: 1, width: 160 });
 }
 
-async function verificacion(codigo: string, url: string) {
-  return { codigo, url, href: safeHref(url), qr: await qrDataUrl(url) };
+/** The visible stamp of the document's signature, or null for an unsigned print. */
+export function firmaVisible(sello: Sello | undefined) {
+  if (!sello) return null;
+  return { firmante: sello.firmante, fecha: formatLimaInstant(sello.firmadoEn), huella: sello.huella, demo: sello.demo };
+}
+
+async function verificacion(codigo: string, url: string, sello?: Sello) {
+  return { codigo, url, href: safeHref(url), qr: await qrDataUrl(url), firma: firmaVisible(sello) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -134,7 +145,7 @@ const DIR = fileURLToPath(new URL('../templates/documents/', import.meta.url));
 type Compiled = HandlebarsTemplateDelegate<Record<string, unknown>>;
 
 const hb = Handlebars.create();
-let compiled: { cargo: Compiled; constancia: Compiled } | undefined;
+let compiled: { cargo: Compiled; constancia: Compiled; cargoEscrito: Compiled } | undefined;
 
 function compileFile(file: string): Compiled {
   return hb.compile(readFileSync(join(DIR, file), 'utf8'), { strict: true });
@@ -145,12 +156,12 @@ function templates() {
     hb.registerPartial('estilos', compileFile('_estilos.hbs'));
     hb.registerPartial('encabezado', compileFile('_encabezado.hbs'));
     hb.registerPartial('verificacion', compileFile('_verificacion.hbs'));
-    compiled = { cargo: compileFile('cargo.hbs'), constancia: compileFile('constancia.hbs') };
+    compiled = { cargo: compileFile('cargo.hbs'), constancia: compileFile('constancia.hbs'), cargoEscrito: compileFile('cargo-escrito.hbs') };
   }
   return compiled;
 }
 
-function run(name: 'cargo' | 'constancia', view: Record<string, unknown>): string {
+function run(name: 'cargo' | 'constancia' | 'cargoEscrito', view: Record<string, unknown>): string {
   try {
     return templates()[name](view);
   } catch (err) {
@@ -202,7 +213,7 @@ export async function cargoHtml(d: CargoData): Promise<string> {
     consultaUrl: d.consultaUrl,
     consultaHref: safeHref(d.consultaUrl),
     fueraDeHorario: Boolean(d.fueraDeHorario),
-    verificacion: await verificacion(d.codigoVerificacion, d.verificacionUrl),
+    verificacion: await verificacion(d.codigoVerificacion, d.verificacionUrl, d.sello),
   };
   return run('cargo', view);
 }
@@ -232,7 +243,47 @@ export async function constanciaHtml(d: ConstanciaData): Promise<string> {
           vence: formatLimaInstant(d.plazo.vence),
         }
       : null,
-    verificacion: await verificacion(d.codigoVerificacion, d.verificacionUrl),
+    verificacion: await verificacion(d.codigoVerificacion, d.verificacionUrl, d.sello),
   };
   return run('constancia', view);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cargo of a submission after the filing: a subsanación or an escrito (issue #14)
+
+export interface CargoEscritoData {
+  institucion: Institucion;
+  /** What was submitted: 'Subsanación de observaciones', 'Escrito N.º 2'. */
+  titulo: string;
+  numero: string; // the expediente, '00123-2026'
+  presentadoEn: Date;
+  fechaPresentacion: string; // 'YYYY-MM-DD' legal date (Ley 31465)
+  fechaRecepcion: Date; // office reception instant
+  remitente: { nombre: string; documento: string; representante?: string; email: string };
+  asunto: string;
+  contenido: string;
+  archivos: { rol: 'Principal' | 'Anexo' | 'Documento'; nombre: string; bytes: number; sha256: string }[];
+  codigoVerificacion: string;
+  verificacionUrl: string;
+  /** The signature this cargo is about to get (lib/pdf.ts issue). */
+  sello?: Sello;
+}
+
+export async function cargoEscritoHtml(d: CargoEscritoData): Promise<string> {
+  const view = {
+    institucion: institucion(d.institucion),
+    pie: pie(`Cargo de presentación — ${d.titulo}`, d.numero),
+    titulo: d.titulo,
+    numero: d.numero,
+    presentadoEn: formatLimaInstant(d.presentadoEn),
+    fechaPresentacion: formatDay(d.fechaPresentacion),
+    fechaRecepcion: formatLimaInstant(d.fechaRecepcion),
+    remitente: { nombre: d.remitente.nombre, documento: d.remitente.documento, representante: d.remitente.representante || null, email: d.remitente.email },
+    asunto: d.asunto,
+    contenido: d.contenido || null,
+    archivos: d.archivos.map((a, i) => ({ n: i + 1, rol: a.rol, nombre: a.nombre, sha256: a.sha256, tamano: formatBytes(a.bytes) })),
+    fueraDeHorario: d.fechaRecepcion.getTime() !== d.presentadoEn.getTime(),
+    verificacion: await verificacion(d.codigoVerificacion, d.verificacionUrl, d.sello),
+  };
+  return run('cargoEscrito', view);
 }

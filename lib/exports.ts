@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
 import Handlebars from 'handlebars';
 import type { PdfRenderer } from './pdf';
-import { formatDay, formatLimaInstant, type Institucion } from './documents';
+import { firmaVisible, formatDay, formatLimaInstant, type Institucion } from './documents';
+import type { Sello } from './signing';
 import { formatInstant, isValidDay } from '../domain/calendar';
 import { LIMA_OFFSET_MS } from '../domain/formats';
 
@@ -173,7 +174,7 @@ function texto(c: ExportColumna, v: unknown): string {
 /** The running footer sits in a CSS string: only characters harmless there are kept. */
 const pie = (titulo: string) => titulo.replace(/[^\p{L}\p{N} .,:()/-]/gu, '').slice(0, 80);
 
-function exportHtml(t: ExportTabla): string {
+function exportHtml(t: ExportTabla, sello?: Sello): string {
   const { filas, aviso } = recorte(t);
   const generadoEn = t.generadoEn ?? new Date();
   const total = t.columnas.reduce((s, c) => s + (c.ancho ?? 12), 0);
@@ -185,6 +186,7 @@ function exportHtml(t: ExportTabla): string {
     generadoEn: formatLimaInstant(generadoEn),
     cantidad: `${filas.length.toLocaleString('es-PE')} ${filas.length === 1 ? 'fila' : 'filas'}`,
     aviso,
+    firma: firmaVisible(sello),
     columnas: t.columnas.map((c) => ({ titulo: c.titulo, ancho: (((c.ancho ?? 12) / total) * 100).toFixed(2), numero: c.tipo === 'numero' })),
     filas: filas.map((f) => ({
       resaltada: !!(t.resaltar && f[t.resaltar]),
@@ -195,7 +197,7 @@ function exportHtml(t: ExportTabla): string {
 
 /** The same table printed to A4 landscape with the institution's header and page numbers. */
 export async function toPdf(pdf: PdfRenderer, t: ExportTabla): Promise<Buffer> {
-  return pdf.render(exportHtml(t));
+  return (await pdf.issue((sello) => exportHtml(t, sello), `Exportación: ${pie(t.titulo)}`)).pdf;
 }
 
 export type FormatoExport = 'xlsx' | 'pdf';

@@ -21,6 +21,8 @@ export const MAIL_NAMES = [
   'casilla-alerta',
   'segundo-factor-activado',
   'segundo-factor-desactivado',
+  'cargo-escrito',
+  'escrito-nuevo',
 ] as const;
 export type MailName = (typeof MAIL_NAMES)[number];
 

@@ -95,7 +95,9 @@ const CHROMIUM_CANDIDATES = ['chromium', 'chromium-browser', 'google-chrome', 'g
 const HEADLESS_SHELL_CANDIDATES = ['/usr/lib/chromium/chromium-headless-shell', 'chrome-headless-shell', 'chromium-headless-shell'];
 // clamav-daemon brings clamd for the tests, which start their own with their own configuration.
 // The package's service, where systemd runs it, listens on its local socket only: no conflict.
-const APT_PACKAGES = ['chromium', 'chromium-headless-shell', 'fonts-dejavu-core', 'fonts-liberation', 'poppler-utils', 'clamav-daemon'];
+// poppler-utils: pdfsig, pdfinfo and pdftotext, the independent readers the tests check PDFs with;
+// openssl: the tests make a PKCS#12 with it, as an institution's certificate would come.
+const APT_PACKAGES = ['chromium', 'chromium-headless-shell', 'fonts-dejavu-core', 'fonts-liberation', 'poppler-utils', 'openssl', 'clamav-daemon'];
 const CLAMD_CANDIDATES = ['/usr/sbin/clamd', 'clamd'];
 
 function findExecutable(candidates) {
@@ -138,7 +140,7 @@ async function aptInstall(packages = APT_PACKAGES) {
 export async function ensureChromium() {
   let chromium = fromEnv('PUPPETEER_EXECUTABLE_PATH') ?? findExecutable(CHROMIUM_CANDIDATES);
   let pdfChromium = fromEnv('PDF_CHROMIUM_PATH') ?? findExecutable(HEADLESS_SHELL_CANDIDATES);
-  if (!chromium || !pdfChromium) {
+  if (!chromium || !pdfChromium || !which('pdfsig') || !which('openssl')) {
     await aptInstall();
     chromium ??= findExecutable(CHROMIUM_CANDIDATES);
     pdfChromium ??= findExecutable(HEADLESS_SHELL_CANDIDATES);

@@ -11,7 +11,7 @@ import { createMailer } from '../lib/mailer';
 import { dbCalendar } from '../lib/business-calendar';
 import { createActivities } from '../activities';
 import { correoWorkflowId, workflowIdFor } from '../workflows/definitions';
-import type { PdfRenderer } from '../lib/pdf';
+import { issueDocument, type PdfRenderer } from '../lib/pdf';
 import type { PaginaCasilla } from '../services/casilla/casilla';
 
 const sha256 = (b: Uint8Array | Buffer) => createHash('sha256').update(b).digest('hex');
@@ -38,6 +38,8 @@ test.serial('Chromium crashing while it prints the constancia delays it: printed
       await job.catch(() => undefined);
       throw new Error('Chromium se cerró mientras imprimía la constancia');
     },
+    issue: (build, razon) => issueDocument((html) => crashing.render(html), real.signer, build, razon),
+    signer: real.signer,
     close: () => real.close(),
     browserPid: () => real.browserPid(),
   };

@@ -17,6 +17,8 @@ const samples: Record<MailName, Record<string, unknown>> = {
   'plazo-vencido': { nombre: 'Rosa Quispe', plazo: 'atención', numero: '00012-2026', asunto: 'Solicitud', estado: 'derivado', unidad: 'OAJ' },
   'segundo-factor-activado': { nombre: 'Rosa Quispe', fecha: '12/03/2025 10:15' },
   'segundo-factor-desactivado': { nombre: 'Rosa Quispe', fecha: '12/03/2025 10:15' },
+  'cargo-escrito': { nombre: 'Rosa Quispe', numero: '00012-2026', titulo: 'Escrito N.º 2', asunto: 'Adjunto nuevas pruebas', fechaPresentacion: '04/12/2026', fechaRecepcion: '07/12/2026 08:30:00 (hora de Lima)', enlace: 'https://mpv.example.gob.pe/expedientes/00012-2026' },
+  'escrito-nuevo': { nombre: 'Rosa Quispe', numero: '00012-2026', escrito: 'Escrito N.º 2', remitente: 'Juan Pérez', asunto: 'Adjunto nuevas pruebas', fechaPresentacion: '04/12/2026', fechaRecepcion: '07/12/2026 08:30:00 (hora de Lima)', enlace: 'https://mpv.example.gob.pe/expedientes/00012-2026' },
   'casilla-alerta': { nombre: 'Rosa Quispe', titulo: 'Se formularon observaciones', numero: '00012-2026', documento: 'Notificación de observaciones 00003-2026-MP', asunto: 'Observaciones a su expediente 00012-2026', dependencia: 'Mesa de Partes', depositadaEn: '04/12/2026 10:00:00 (hora de Lima)', detalle: 'Falta la firma.', vence: '10/12/2026 23:59:59 (hora de Lima)', enlace: 'https://mpv.example.gob.pe/casilla/7' },
 };
 

@@ -55,6 +55,7 @@ async function verificacionPage(ctx: Context, deps: AppDeps, views: Views, raw: 
       fechaPresentacion: v.fechaPresentacion,
       emitidoEn: v.emitidoEn,
       sha256: v.sha256,
+      firma: v.firma,
       notificacion: v.notificacion,
     },
   });

@@ -11,11 +11,14 @@ import { runAction } from '../services/expedientes/acciones';
 import { horarioDeAtencion, limitesDeCarga, nombres, tiposActivos, unidadesActivas, type Opcion } from '../services/expedientes/catalogos';
 import { expedienteDetail, listExpedientes, visibleExpediente } from '../services/expedientes/consultas';
 import { presentarExpediente } from '../services/expedientes/presentar';
+import { escritosVistos } from '../services/expedientes/cargos';
+import { escritoConArchivos, presentarEscrito as presentarEscritoService } from '../services/expedientes/escritos';
 import { presentacionEn } from '../services/calendario';
 import { requireCuenta } from '../http/auth/roles';
 import { principal } from '../http/auth/session';
 import { optionalUpload, uploadReader } from '../http/uploads';
-import { ACCIONES, ESTADOS, ESTADO_LABEL, FINAL_STATES, isAccion, refusal, type Accion } from '../domain/lifecycle';
+import { ACCIONES, ESTADOS, ESTADO_LABEL, FINAL_STATES, escritoRefusal, isAccion, refusal, type Accion } from '../domain/lifecycle';
+import type { TipoEscrito } from '../domain/escritos';
 import { attempt, failed, formOf, keep, problem, seeOther, str, type Body } from './forms';
 
 const checked = (v: unknown) => v === 'on' || v === 'true' || v === '1' || v === true;
@@ -159,6 +162,9 @@ async function detallePage(ctx: Context, deps: AppDeps, views: Views, data: Body
   const principalPdf = documentos.find((d) => d.rol === 'PRINCIPAL' && d.mime === 'application/pdf');
   const observacion = exp.estado === 'OBSERVADO' ? [...exp.seguimiento].reverse().find((s) => s.accion === 'OBSERVAR') : undefined;
   const ok = str(ctx.query.ok);
+  // The filer adds escritos from their case (issue #14); staff see them listed with their cargos.
+  const puedeEscrito = p.rol === 'ciudadano' && escritoRefusal(exp, p) === null;
+  await escritosVistos(deps, p, row);
   views.render(ctx, 'expediente', {
     titulo: `Expediente ${exp.numero}`,
     expediente: {
@@ -170,7 +176,8 @@ async function detallePage(ctx: Context, deps: AppDeps, views: Views, data: Body
     principalPdf: esPersonal ? principalPdf : undefined,
     esPersonal,
     puede,
-    hayAcciones: Object.values(puede).some(Boolean),
+    hayAcciones: Object.values(puede).some(Boolean) || puedeEscrito,
+    puedeEscrito,
     observacion: observacion ? { motivo: observacion.nota, en: observacion.ocurridoEn, venceEn: exp.venceEn } : undefined,
     destinos: unidades.filter((u) => u.codigo !== exp.unidad),
     tipos,
@@ -207,6 +214,8 @@ export async function accion(ctx: Context, deps: AppDeps, views: Views) {
     sinConfirmar && !checked(body.confirmo)
       ? ({ ok: false, err: badRequest(sinConfirmar, 'confirmo') } as const)
       : await attempt(() => runAction(deps, p, { numero, accion, body, readUpload: optionalUpload(ctx, deps) }));
+  // A subsanación has its own cargo: the page that shows it, as after filing.
+  if (res.ok && res.value.cargoUrl) return seeOther(ctx, `${res.value.cargoUrl.replace(/^\/api\/v1/, '').replace(/\/cargo\.pdf$/, '')}?nuevo=1`);
   if (res.ok) return seeOther(ctx, `/expedientes/${numero}?ok=${accion}`);
   // Not visible or not logged in: the error page, as for the GET.
   if (res.err.status === 401 || res.err.status === 404) throw res.err;
@@ -215,3 +224,57 @@ export async function accion(ctx: Context, deps: AppDeps, views: Views) {
   delete valores.confirmo;
   await detallePage(ctx, deps, views, { abierta: accion, valores: { [accion]: valores }, ...problem(res.err, (f) => `${accion}-${f}`) });
 }
+
+// ---------- escritos to an existing case (issue #14) and the cargo of each submission ----------
+async function nuevoEscritoPage(ctx: Context, deps: AppDeps, views: Views, data: Body = {}) {
+  const p = requireCuenta(ctx);
+  const row = await visibleExpediente(deps, p, ctx.params.numero);
+  const [ahora, l, horario] = await Promise.all([presentacionEn(deps, deps.clock.now()), limites(deps), horarioDeAtencion(deps)]);
+  const idem = randomUUID();
+  views.render(ctx, 'escrito-nuevo', {
+    titulo: `Presentar escrito al expediente ${row.numero}`,
+    expediente: { numero: row.numero, asunto: row.asunto, estado: row.estado },
+    // Refused in this state (or not theirs to send): the page says why instead of the form.
+    rechazo: escritoRefusal(row, { rol: p.rol, esPresentante: row.cuenta_id === p.cuentaId }),
+    limites: l,
+    horario,
+    ahora,
+    accion: `/expedientes/${row.numero}/escritos/nuevo?idem=${idem}`,
+    valores: {},
+    errores: {},
+    ...data,
+  });
+}
+
+export async function nuevoEscrito(ctx: Context, deps: AppDeps, views: Views) {
+  await nuevoEscritoPage(ctx, deps, views);
+}
+
+// The multipart form, read by the use case itself (streaming); the form's one-per-render key in
+// the URL makes a double submit one escrito.
+export async function presentarEscrito(ctx: Context, deps: AppDeps, views: Views) {
+  const { numero } = ctx.params;
+  const idempotencyKey = ctx.get('Idempotency-Key') || str(ctx.query.idem);
+  const res = await attempt(() => presentarEscritoService(deps, requireCuenta(ctx), { numero, idempotencyKey, readUpload: uploadReader(ctx, deps) }));
+  if (res.ok) return seeOther(ctx, `/expedientes/${res.value.numero}/escritos/${res.value.escrito}?nuevo=1`);
+  if (res.err.status === 401 || res.err.status === 404) throw res.err;
+  failed(ctx, res.err);
+  // Files are never kept: the form asks for them again.
+  await nuevoEscritoPage(ctx, deps, views, { ...problem(res.err), reintento: true });
+}
+
+/** /expedientes/{numero}/escritos/{n} and …/subsanaciones/{n}: what was submitted, when, and its cargo. */
+export const escrito = (tipo: TipoEscrito) => async (ctx: Context, deps: AppDeps, views: Views) => {
+  const p = requireCuenta(ctx);
+  const { expediente, escrito: v, documentos } = await escritoConArchivos(deps, p, ctx.params.numero, tipo, ctx.params.n);
+  views.render(ctx, 'escrito-cargo', {
+    titulo: `${v.titulo} — Expediente ${expediente.numero}`,
+    expediente,
+    escrito: v,
+    documentos,
+    esSubsanacion: tipo === 'SUBSANACION',
+    nuevo: ctx.query.nuevo === '1',
+    fueraDeHorario: v.fechaRecepcion !== v.presentadoEn,
+    esFiler: p.rol === 'ciudadano',
+  });
+};

@@ -48,6 +48,7 @@ export const ACCION_LABEL: Record<string, string> = {
   ACTUALIZAR: 'Actualizado',
   ARCHIVAR: 'Archivado',
   NOTIFICAR: 'Notificado',
+  ESCRITO: 'Escrito presentado',
 };
 
 export const ROL_DOCUMENTO_LABEL: Record<string, string> = {
@@ -57,6 +58,7 @@ export const ROL_DOCUMENTO_LABEL: Record<string, string> = {
   RESPUESTA: 'Respuesta',
   CARGO: 'Cargo',
   NOTIFICACION: 'Notificación',
+  ESCRITO: 'Escrito',
 };
 
 /** What the layout shows about the person who is logged in (nothing for anonymous visitors). */

@@ -3,7 +3,7 @@ import type { JSONSchema, QueryBuilder, RelationMappings } from 'objection';
 import { BaseModel, boolean, integer, integerOrNull, oneOf, text } from './base';
 import { Cuenta } from './cuenta';
 
-export const ROLES_DOCUMENTO = ['PRINCIPAL', 'ANEXO', 'SUBSANACION', 'RESPUESTA', 'NOTIFICACION', 'CARGO'] as const;
+export const ROLES_DOCUMENTO = ['PRINCIPAL', 'ANEXO', 'SUBSANACION', 'RESPUESTA', 'NOTIFICACION', 'CARGO', 'ESCRITO'] as const;
 export type RolDocumento = (typeof ROLES_DOCUMENTO)[number];
 
 export class Documento extends BaseModel {

@@ -83,6 +83,8 @@ export class Expediente extends BaseModel {
   declare codigo_verificacion: string | null;
   /** SHA-256 of the cargo PDF in storage. */
   declare cargo_key: string | null;
+  /** An escrito the office holding the case has not opened yet (the trays' «escrito nuevo»). */
+  declare escrito_nuevo_en: Date | null;
 
   declare cuenta?: Cuenta | null;
   declare apiToken?: ApiToken | null;

@@ -24,3 +24,4 @@ export { Ajuste, Auditoria } from './administracion';
 export { Documento, ROLES_DOCUMENTO, type RolDocumento } from './documento';
 export { Notificacion, NotificacionDocumento, TIPOS_NOTIFICACION, type TipoNotificacion } from './notificacion';
 export { Expediente, ExpedienteCounter, Historial, Verificacion } from './expediente';
+export { Escrito } from './escrito';

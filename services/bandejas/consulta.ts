@@ -116,7 +116,7 @@ function decodeCursor(c: string): [string, number] {
 
 const COLUMNAS = [
   'id', 'numero', 'estado', 'tipo_documento', 'numero_documento', 'asunto', 'remitente', 'folios', 'unidad',
-  'recibido', 'fecha_presentacion', 'recibido_en', 'vence_en', 'vencido', 'updated_at',
+  'recibido', 'fecha_presentacion', 'recibido_en', 'vence_en', 'vencido', 'updated_at', 'escrito_nuevo_en',
 ] as const;
 
 /** A tray row as read: the case's columns, its filer's document and the keyset key `k`. */
@@ -150,6 +150,8 @@ export interface FilaBandeja extends ExpedienteCabecera {
   ultimaAccionEn: string;
   /** Business days since the last action. */
   diasSinAccion: number;
+  /** The filer added an escrito the office holding the case has not opened yet. */
+  escritoNuevo: boolean;
   url: string;
   workflowUrl?: string;
 }
@@ -211,6 +213,7 @@ function fila(c: Consulta, r: FilaLeida, habilesEntre: (desde: Date, hasta: Date
     diasRestantes,
     ultimaAccionEn: formatInstant(ultima),
     diasSinAccion: Math.max(0, habilesEntre(ultima, now)),
+    escritoNuevo: r.escrito_nuevo_en !== null,
     url: `/expedientes/${r.numero}`,
     ...(SUPERVISION.includes(c.p.rol) ? { workflowUrl: temporalUi(c.deps).workflow(r.numero) } : {}),
   };

@@ -3,7 +3,7 @@
 // constancia and files, and the unread count. Only the addressee, and staff who may see the case
 // (domain/visibility.ts), see a notification; anyone else is told it does not exist.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { raw } from 'objection';
+import { raw, type QueryBuilder } from 'objection';
 import { z } from 'zod';
 import type { AppDeps } from '../deps';
 import { parse } from '../validation';
@@ -127,11 +127,38 @@ async function visibleNotification(deps: AppDeps, p: Principal, rawId: string) {
   return { n, addressee: false };
 }
 
-/** The acuse de lectura: the first opening by the addressee, recorded once with its instant. */
+// ---------------------------------------------------------------------------------------------
+// The acuse de lectura (Ley 31736): the one home of the rule. A notification is read when its
+// addressee first opens it or any file it carries, by whichever route (the casilla page or API,
+// the case page's links, the API's /documentos/{id}); it is recorded before the file is sent, once
+// (a single conditional UPDATE: concurrent openings agree on the first instant), and it is the
+// instant `notificaciones.leida_en` the casilla shows. Staff opening the same files record nothing.
+// The constancia is not the notification: it proves the deposit, names the files by their SHA-256
+// and travels attached to the alert mail, so opening it (like showing the case page) is no acuse.
+
+/** Records the acuse of the addressee's unread notifications that `which` selects. */
+async function recordAcuse(deps: Pick<AppDeps, 'db' | 'clock'>, cuentaId: number, which: (qb: QueryBuilder<Notificacion>) => void) {
+  await Notificacion.query(deps.db).modify('paraCuenta', cuentaId).modify('noLeidas').where(which).patch({ leida_en: deps.clock.now() });
+}
+
+/** The addressee opened the notification: its acuse, recorded once; `n` gets the instant that stands. */
 async function markRead(deps: AppDeps, n: NotificacionLeida) {
   if (n.leida_en) return;
-  await Notificacion.query(deps.db).findById(n.id).whereNull('leida_en').patch({ leida_en: deps.clock.now() });
+  await recordAcuse(deps, n.cuenta_id, (qb) => {
+    qb.where('id', n.id);
+  });
   n.leida_en = (await Notificacion.query(deps.db).findById(n.id).select('leida_en').throwIfNotFound()).leida_en;
+}
+
+/**
+ * `p` opens a stored document of a case (services/expedientes/archivos.ts): when it is a file of a
+ * notification deposited for `p`, that opening is the notification's acuse de lectura.
+ */
+export async function acuseDeDocumento(deps: Pick<AppDeps, 'db' | 'clock'>, p: Principal, documentoId: number): Promise<void> {
+  if (p.kind !== 'cuenta') return;
+  await recordAcuse(deps, p.cuentaId, (qb) => {
+    qb.whereIn('id', NotificacionDocumento.query(deps.db).where('documento_id', documentoId).select('notificacion_id'));
+  });
 }
 
 /** Opens a notification: its data, text and files; the addressee's first opening marks it read. */

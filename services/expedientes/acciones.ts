@@ -26,6 +26,7 @@ import {
 import type { AppDeps } from '../deps';
 import { AppError, badRequest, conflict, forbidden } from '../errors';
 import { parse, text } from '../validation';
+import { cargoPorCodigo, recepcionAhora } from './cargos';
 import { visibleExpediente } from './consultas';
 import { folios } from './presentar';
 import { actionRules, FILE_FIELD, type ReadUpload, type UploadedFile } from './uploads';
@@ -43,6 +44,9 @@ export interface AccionInput {
 export interface AccionHecha {
   numero: string;
   estado: EstadoView['estado'];
+  /** A subsanación's own cargo (issue #14): its PDF and verification code. */
+  cargoUrl?: string;
+  codigoVerificacion?: string;
 }
 
 /** Runs a staff or citizen action as a Workflow Update; the workflow's validator has the last word. */
@@ -52,10 +56,10 @@ export async function runAction(deps: AppDeps, p: Principal, input: AccionInput)
   const { body, files } = await readFiles(deps, input);
   const step: Step = { deps, actor, exp, body, files, docs: documentsOf(deps, p, input.accion, files) };
   const result = await SEND[input.accion](step);
-  return { numero: result.numero, estado: result.estado };
+  return { numero: result.numero, estado: result.estado, ...result.cargo };
 }
 
-function actorOf(p: Principal): Actor {
+export function actorOf(p: Principal): Actor {
   return p.kind === 'sistema' ? { usuario: `sistema:${p.nombre}`, rol: 'sistema' } : { usuario: p.email, rol: p.rol as Rol, unidad: p.unidad };
 }
 
@@ -121,7 +125,13 @@ const handleOf = (s: Step) => s.deps.temporal.workflow.getHandle(workflowIdFor(s
 const observarSchema = z.object({ motivo: text('el motivo de la observación', 5, 4000) });
 const derivarSchema = z.object({ unidad: text('la unidad de destino', 1, 20), proveido: text('el proveído', 3, 2000) });
 const anularSchema = z.object({ motivo: z.string().trim().max(1000, 'El motivo no puede tener más de 1000 caracteres.').optional() }).passthrough();
-const atenderSchema = z.object({ comentario: text('el comentario', 3, 4000) });
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+// The response's type and number are optional (domain/acciones.ts atenderInputRefusal checks them).
+const atenderSchema = z.object({
+  comentario: text('el comentario', 3, 4000),
+  tipoDocumentoRespuesta: z.preprocess(blankToUndefined, z.string({ error: 'Elija el tipo del documento de respuesta.' }).trim().optional()),
+  numeroDocumentoRespuesta: z.preprocess(blankToUndefined, z.string({ error: 'Escriba el número del documento de respuesta.' }).trim().optional()),
+});
 const actualizarSchema = z.object({ asunto: text('el asunto', 3, 500).optional(), contenido: z.string().trim().max(4000).optional(), folios });
 const notificarSchema = z.object({
   asunto: text('el asunto de la notificación', 3, 500),
@@ -130,7 +140,10 @@ const notificarSchema = z.object({
   numeroDocumento: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().max(60, 'El número de documento no puede tener más de 60 caracteres.').optional()),
 });
 
-const SEND: Record<Accion, (s: Step) => Promise<EstadoView>> = {
+/** What an action's Update answered, and the cargo of a submission that gets one (a subsanación). */
+type Enviada = EstadoView & { cargo?: { cargoUrl: string; codigoVerificacion: string } };
+
+const SEND: Record<Accion, (s: Step) => Promise<Enviada>> = {
   observar: (s) => {
     const { motivo } = parse(observarSchema, s.body);
     return handleOf(s).executeUpdate(observarUpdate, { args: [{ actor: s.actor, motivo }] });
@@ -146,10 +159,13 @@ const SEND: Record<Accion, (s: Step) => Promise<EstadoView>> = {
     const { motivo } = parse(anularSchema, s.body);
     return handleOf(s).executeUpdate(anularUpdate, { args: [{ actor: s.actor, motivo: motivo || null }] });
   },
-  atender: (s) => {
+  atender: async (s) => {
     refuse(atenderInputRefusal({ documentos: s.files }));
-    const { comentario } = parse(atenderSchema, s.body);
-    return handleOf(s).executeUpdate(atenderUpdate, { args: [{ actor: s.actor, comentario, documentos: s.docs }] });
+    const f = parse(atenderSchema, s.body);
+    const respuesta = { tipoDocumento: f.tipoDocumentoRespuesta ?? null, numeroDocumento: f.numeroDocumentoRespuesta ?? null };
+    const tipos = respuesta.tipoDocumento ? new Set((await TipoDocumento.query(s.deps.db).where({ codigo: respuesta.tipoDocumento, activo: true }).select('codigo')).map((t) => t.codigo)) : undefined;
+    refuse(atenderInputRefusal({ documentos: s.files, ...respuesta }, tipos));
+    return handleOf(s).executeUpdate(atenderUpdate, { args: [{ actor: s.actor, comentario: f.comentario, documentos: s.docs, ...respuesta }] });
   },
   notificar: async (s) => {
     // The form is checked before its files are recorded: a refused form leaves no document behind.
@@ -159,10 +175,13 @@ const SEND: Record<Accion, (s: Step) => Promise<EstadoView>> = {
     const args = { actor: s.actor, asunto: f.asunto, detalle: f.detalle, tipoDocumento: f.tipoDocumento, numeroDocumento: f.numeroDocumento ?? null, documentos: s.docs };
     return handleOf(s).executeUpdate(notificarUpdate, { args: [args] });
   },
-  subsanar: (s) => {
+  subsanar: async (s) => {
     const nota = String(s.body.nota ?? '');
     refuse(subsanarInputRefusal({ nota, documentos: s.files }));
-    return handleOf(s).executeUpdate(subsanarUpdate, { args: [{ actor: s.actor, nota: nota.trim().slice(0, 4000), documentos: s.docs }] });
+    // Dated as a filing is (both legal dates); the workflow records it with its cargo before answering.
+    const recepcion = await recepcionAhora(s.deps);
+    const v = await handleOf(s).executeUpdate(subsanarUpdate, { args: [{ actor: s.actor, nota: nota.trim().slice(0, 4000), documentos: s.docs, recepcion }] });
+    return { ...v, cargo: await cargoPorCodigo(s.deps, recepcion.codigoVerificacion) };
   },
   actualizar: (s) => {
     const changes = cambiosDe(s.exp, parse(actualizarSchema, s.body));

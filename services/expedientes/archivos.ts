@@ -1,10 +1,11 @@
 // Which stored file a download is: a case's cargo or one of its documents, for who may see the
-// case (http/stream-stored.ts streams it).
+// case (http/stream-stored.ts streams it); opening a notified file is its acuse de lectura.
 import type { Principal } from '../../domain/principal';
 import { Documento, Expediente } from '../../lib/models';
 import type { AppDeps } from '../deps';
 import { AppError, notFound } from '../errors';
 import { visibleExpediente } from './consultas';
+import { acuseDeDocumento } from '../casilla/casilla';
 
 /** A stored file as a download names it. */
 export interface ArchivoGuardado {
@@ -27,12 +28,17 @@ export async function cargoDe(deps: AppDeps, p: Principal, numero: string): Prom
   return { sha256: key, nombre: `cargo-${exp.numero}.pdf`, mime: 'application/pdf' };
 }
 
-/** A document of a case `p` may see; 404 for anyone else. */
+/**
+ * A document of a case `p` may see; 404 for anyone else. A file notified to `p` (the response,
+ * a notification's documents) is read only through its acuse de lectura, recorded here, before
+ * the file is sent (services/casilla/casilla.ts).
+ */
 export async function documentoDe(deps: AppDeps, p: Principal, rawId: string): Promise<ArchivoGuardado> {
-  const id = Number(rawId);
+  const id = /^\d{1,15}$/.test(rawId) ? Number(rawId) : NaN;
   const doc = Number.isSafeInteger(id) ? await Documento.query(deps.db).findById(id) : undefined;
   if (!doc) throw notFound('El documento no existe.');
   const exp = await Expediente.query(deps.db).findById(doc.expediente_id).select('numero');
   await visibleExpediente(deps, p, exp?.numero ?? '');
+  await acuseDeDocumento(deps, p, doc.id);
   return { sha256: doc.sha256, nombre: doc.nombre, mime: doc.mime };
 }

@@ -9,6 +9,7 @@ import { notaVisible } from '../../domain/publicidad';
 import { Documento, Expediente, Historial, Notificacion, TipoDocumento, Unidad, type RolDocumento } from '../../lib/models';
 import type { DocRef } from '../../workflows/definitions';
 import type { AppDeps } from '../deps';
+import { escritosDe, type EscritoVista } from './cargos';
 import { notFound } from '../errors';
 import { parse } from '../validation';
 
@@ -41,6 +42,8 @@ export interface PasoSeguimiento {
   nota: string | null;
   documentos: DocRef[];
   ocurridoEn: string;
+  /** The document this step deposited in the filer's casilla (the response of an ATENDER), as the casilla names it. */
+  notificacion: { id: number; tipo: string; numero: string } | null;
 }
 
 /** What was deposited in the filer's casilla, and when it was read (acuse de lectura). */
@@ -85,6 +88,8 @@ export interface ExpedienteDetalle extends ExpedienteCabecera {
   documentos: DocumentoVista[];
   seguimiento: PasoSeguimiento[];
   notificaciones: NotificacionVista[];
+  /** Its subsanaciones and escritos, each with its cargo (issue #14). */
+  escritos: EscritoVista[];
 }
 
 const instantOrNull = (d: Date | null) => (d ? formatInstant(new Date(d)) : null);
@@ -98,6 +103,8 @@ export async function expedienteDetail(deps: AppDeps, row: Expediente, viewer: P
     TipoDocumento.query(deps.db).findById(row.tipo_documento),
     Notificacion.query(deps.db).where({ expediente_id: row.id }).orderBy('id'),
   ]);
+  const escritos = await escritosDe(deps, row);
+  const notificadas = depositadaPor(notificaciones);
   return {
     numero: row.numero,
     estado: row.estado,
@@ -121,8 +128,9 @@ export async function expedienteDetail(deps: AppDeps, row: Expediente, viewer: P
     cargoUrl: `/api/v1/expedientes/${row.numero}/cargo.pdf`,
     codigoVerificacion: row.codigo_verificacion,
     documentos: documentos.map(documentoVista),
-    seguimiento: historial.map((h) => pasoSeguimiento(h, viewer)),
+    seguimiento: historial.map((h) => pasoSeguimiento(h, viewer, notificadas)),
     notificaciones: notificaciones.map(notificacionVista),
+    escritos,
   };
 }
 
@@ -138,7 +146,10 @@ const documentoVista = (d: Documento): DocumentoVista => ({
   url: `/api/v1/documentos/${d.id}`,
 });
 
-const pasoSeguimiento = (h: Historial, viewer: Principal): PasoSeguimiento => ({
+/** Each notification by the step that deposited it: its `evento` ends with that step's secuencia. */
+const depositadaPor = (notificaciones: Notificacion[]) => new Map(notificaciones.map((n) => [Number(n.evento.split(':').at(-1)), n]));
+
+const pasoSeguimiento = (h: Historial, viewer: Principal, notificadas: Map<number, Notificacion>): PasoSeguimiento => ({
   secuencia: h.secuencia,
   accion: h.accion,
   estadoAnterior: h.estado_anterior,
@@ -148,7 +159,10 @@ const pasoSeguimiento = (h: Historial, viewer: Principal): PasoSeguimiento => ({
   nota: notaVisible(h.accion, viewer) ? h.nota : null,
   documentos: h.documentos,
   ocurridoEn: formatInstant(new Date(h.ocurrido_en)),
+  notificacion: notificadaEn(notificadas.get(h.secuencia)),
 });
+
+const notificadaEn = (n: Notificacion | undefined) => (n ? { id: n.id, tipo: n.documento_tipo, numero: n.documento_numero } : null);
 
 const notificacionVista = (n: Notificacion): NotificacionVista => ({
   id: n.id,

@@ -2,6 +2,7 @@
 // which case, when it was issued, its SHA-256 and, for a constancia, the notification.
 import { formatInstant } from '../../domain/calendar';
 import { Expediente, Verificacion } from '../../lib/models';
+import type { FirmaRegistrada } from '../../lib/signing';
 import type { AppDeps } from '../deps';
 
 const CODIGO = /^[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}$/;
@@ -25,6 +26,16 @@ export interface NotificacionCertificada {
   archivos: { nombre: string; sha256: string }[];
 }
 
+/** The document's digital signature: who signed, when, with which certificate. */
+export interface FirmaCertificada {
+  firmante: string;
+  firmadoEn: string;
+  /** SHA-256 of the signing certificate. */
+  huellaCertificado: string;
+  /** Signed with the system's self-signed demo certificate: no legal force. */
+  certificadoDeDemostracion: boolean;
+}
+
 export interface Verificado {
   codigo: string;
   tipo: 'CARGO' | 'CONSTANCIA';
@@ -35,6 +46,8 @@ export interface Verificado {
   fechaPresentacion: string | null;
   emitidoEn: string;
   sha256: string | null;
+  /** Null for documents issued before they were signed. */
+  firma: FirmaCertificada | null;
   notificacion?: NotificacionCertificada;
 }
 
@@ -57,7 +70,8 @@ export async function verificar(deps: AppDeps, codigo: string): Promise<Verifica
   const v = await Verificacion.query(deps.db).findById(c);
   const exp = v && (await Expediente.query(deps.db).findById(v.expediente_id));
   if (!v || !exp) return null;
-  const detalle = (v.detalle ?? {}) as { documento?: string; notificacion?: NotificacionRegistrada };
+  const detalle = (v.detalle ?? {}) as { documento?: string; firma?: FirmaRegistrada; notificacion?: NotificacionRegistrada };
+  const f = detalle.firma;
   return {
     codigo: c,
     tipo: v.tipo,
@@ -67,6 +81,7 @@ export async function verificar(deps: AppDeps, codigo: string): Promise<Verifica
     fechaPresentacion: exp.fecha_presentacion,
     emitidoEn: formatInstant(new Date(v.emitido_en)),
     sha256: v.sha256,
+    firma: f ? { firmante: f.firmante, firmadoEn: formatInstant(new Date(f.firmadoEn)), huellaCertificado: f.huella, certificadoDeDemostracion: f.demo } : null,
     ...(detalle.notificacion ? { notificacion: certifiedNotification(detalle.notificacion) } : {}),
   };
 }

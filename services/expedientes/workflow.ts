@@ -9,7 +9,10 @@ import { Expediente, TipoDocumento } from '../../lib/models';
 import { groupCommit } from './group-commit';
 
 /** What starting a case's workflow reads of it. */
-export type ParaIniciar = Pick<Expediente, 'id' | 'numero' | 'estado' | 'tipo_documento' | 'unidad' | 'presentado_en' | 'recibido_en' | 'workflow_iniciado_en'>;
+export type ParaIniciar = Pick<
+  Expediente,
+  'id' | 'numero' | 'estado' | 'tipo_documento' | 'unidad' | 'presentado_en' | 'recibido_en' | 'workflow_iniciado_en' | 'cuenta_id' | 'api_token_id'
+>;
 
 /** The case's plazos: the document type's plazo de atención over the configured defaults. */
 export async function plazosFor(db: Knex, config: Config, tipoDocumento: string, atencionDias?: number | null) {
@@ -22,6 +25,7 @@ export async function ensureWorkflow(db: Knex, client: Client, config: Config, r
   if (row.workflow_iniciado_en) return true;
   const input: ExpedienteInput = {
     numero: row.numero,
+    presentante: { cuentaId: row.cuenta_id, apiTokenId: row.api_token_id },
     tipoDocumento: row.tipo_documento,
     presentadoEn: new Date(row.presentado_en).toISOString(),
     recibidoEn: new Date(row.recibido_en ?? row.presentado_en).toISOString(),

@@ -23,6 +23,8 @@ import { startMailCatcher, type MailCatcher } from '../../lib/mailcatcher';
 import { createMailer } from '../../lib/mailer';
 import { localStorage } from '../../lib/storage';
 import { createPdfRenderer, type PdfRenderer } from '../../lib/pdf';
+import { loadPdfSigner } from '../../lib/signing';
+import { mkdtempSync } from 'node:fs';
 import { dbCalendar, type BusinessCalendar } from '../../lib/business-calendar';
 import proto from '@temporalio/proto';
 import Long from 'long';
@@ -182,12 +184,21 @@ export interface StackOptions {
   databaseServer?: string;
 }
 
+/**
+ * The tests' signer: a demo certificate of the default institution, generated once per test
+ * process in a temporary folder, as a first start without FIRMA_CERTIFICADO does.
+ */
+export function testSigner() {
+  const config = loadConfig({ NODE_ENV: 'test' });
+  return loadPdfSigner({ dataDir: mkdtempSync(join(tmpdir(), 'mpv-firma-')), institution: config.institution }).signer;
+}
+
 let sharedPdf: PdfRenderer | undefined;
 let pdfUsers = 0;
 /** One Chromium per test process, as in production: started once and reused; closed by the last user. */
 export function testPdf() {
   pdfUsers += 1;
-  return (sharedPdf ??= createPdfRenderer(pdfChromium()));
+  return (sharedPdf ??= createPdfRenderer(pdfChromium(), { signer: testSigner() }));
 }
 export async function releasePdf() {
   pdfUsers -= 1;

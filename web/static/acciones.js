@@ -87,6 +87,11 @@
       var r = null;
       try { r = JSON.parse(x.responseText); } catch (e) { /* not JSON */ }
       if (x.status === 200) {
+        // A subsanación has its own cargo: the page that shows it, as after filing.
+        if (r && typeof r.cargoUrl === 'string' && /^\/api\/v1\/expedientes\/[^?#]+\/cargo\.pdf$/.test(r.cargoUrl)) {
+          location.assign(r.cargoUrl.replace(/^\/api\/v1/, '').replace(/\/cargo\.pdf$/, '') + '?nuevo=1');
+          return;
+        }
         location.assign('/expedientes/' + numero + '?ok=' + encodeURIComponent(accion));
         return;
       }

@@ -1,8 +1,8 @@
 // The case's messages: the estado query, the calendar signal, and each action as an Update whose
 // validator refuses, before anything is recorded, what the state, the actor or the input does not allow.
 import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
-import { isStateRefusal, refusal, withUltimaAccion, type Accion } from '../../domain/lifecycle';
-import { atenderInputRefusal, derivarInputRefusal, notificarInputRefusal, subsanarInputRefusal, type InputRefusal } from '../../domain/acciones';
+import { escritoRefusal, isStateRefusal, refusal, withUltimaAccion, type Accion } from '../../domain/lifecycle';
+import { atenderInputRefusal, derivarInputRefusal, escritoInputRefusal, notificarInputRefusal, subsanarInputRefusal, type InputRefusal } from '../../domain/acciones';
 import {
   FORBIDDEN,
   REFUSED,
@@ -11,6 +11,7 @@ import {
   atenderUpdate,
   calendarioSignal,
   derivarUpdate,
+  escritoUpdate,
   estadoQuery,
   notificarUpdate,
   observarUpdate,
@@ -18,6 +19,7 @@ import {
   subsanarUpdate,
   type Actor,
 } from '../definitions';
+import { presentacionDe, registrar } from '../escrito';
 import { acts } from './acts';
 import { mail, type Casilla } from './casilla';
 import type { Caso } from './state';
@@ -85,11 +87,19 @@ export function setHandlers(c: Caso, casilla: Casilla) {
 
   setHandler(
     subsanarUpdate,
-    async ({ actor, nota, documentos }) => {
+    async ({ actor, nota, documentos, recepcion }) => {
       const back = c.observacion?.estadoPrevio ?? 'PENDIENTE_VALIDACION';
-      const v = await c.transition('SUBSANAR', actor, back, { nota, documentos });
+      const { view: v, documentos: recorded } = await c.record('SUBSANAR', actor, back, { nota, documentos });
       // The office's plazo runs again from the subsanación's reception.
       c.observacion = null;
+      if (recepcion && patched('cargo-subsanacion')) {
+        // Its cargo prints that reception: the office's plazo restarts from the very instant printed.
+        c.oficina.desde = recepcion.recibidoEn;
+        c.plazoDirty = true;
+        const subsanacion = { asunto: 'Subsanación de observaciones', contenido: nota, documentos: recorded, recepcion, idempotencyKey: null };
+        await registrar({ numero: s.numero, tipo: 'SUBSANACION', secuencia: v.secuencia, actor: actor.usuario, ...subsanacion });
+        return v;
+      }
       c.oficina.desde = await acts.receptionInstant({ en: new Date().toISOString() });
       c.plazoDirty = true;
       return v;
@@ -133,10 +143,12 @@ export function setHandlers(c: Caso, casilla: Casilla) {
 
   setHandler(
     atenderUpdate,
-    async ({ actor, comentario, documentos }) => {
+    async ({ actor, comentario, documentos, tipoDocumento, numeroDocumento }) => {
       const { view: v, documentos: recorded } = await c.record('ATENDER', actor, 'ATENDIDO', { nota: comentario, documentos });
       if (patched('casilla')) {
-        await casilla.depositar({ evento: `atencion:${s.numero}:${v.secuencia}`, tipo: 'ATENCION', actor, detalle: comentario, documentos: recorded });
+        // Since 'respuesta-numerada' the response reaches the casilla with the type and number its office gave it.
+        const numerada = patched('respuesta-numerada') ? { tipoDocumento: tipoDocumento ?? undefined, numeroDocumento: numeroDocumento ?? null } : {};
+        await casilla.depositar({ evento: `atencion:${s.numero}:${v.secuencia}`, tipo: 'ATENCION', actor, detalle: comentario, documentos: recorded, ...numerada });
         return c.view();
       }
       const n = await acts.notifyCiudadano({
@@ -150,9 +162,9 @@ export function setHandlers(c: Caso, casilla: Casilla) {
       return c.view();
     },
     {
-      validator: ({ actor, documentos }) => {
+      validator: ({ actor, documentos, tipoDocumento, numeroDocumento }) => {
         check('atender', actor);
-        checkInput(atenderInputRefusal({ documentos }));
+        checkInput(atenderInputRefusal({ documentos, tipoDocumento, numeroDocumento }));
       },
     },
   );
@@ -168,6 +180,26 @@ export function setHandlers(c: Caso, casilla: Casilla) {
       validator: ({ actor, documentos }) => {
         check('notificar', actor);
         checkInput(notificarInputRefusal({ documentos }));
+      },
+    },
+  );
+
+  // An escrito (issue #14): the filer adds a document in any state but ANULADO/ARCHIVADO. The case's
+  // state, office and plazo stay as they are; the step is its seguimiento's, its cargo its own.
+  setHandler(
+    escritoUpdate,
+    async (e) => {
+      const { view: v, documentos } = await c.record('ESCRITO', e.actor, s.estado, { nota: e.asunto, documentos: e.documentos, keepsLastAction: true });
+      return registrar({ ...presentacionDe(s.numero, v.secuencia, e), documentos });
+    },
+    {
+      validator: (e) => {
+        // Cases started before 2026-12-01 do not know their filer: the API checked it (404 for anyone else).
+        const filer = input.presentante;
+        const esPresentante = filer ? e.presentante.cuentaId === filer.cuentaId && e.presentante.apiTokenId === filer.apiTokenId : undefined;
+        const reason = escritoRefusal(s, { rol: e.actor.rol, unidad: e.actor.unidad, esPresentante });
+        if (reason) throw ApplicationFailure.create({ type: isStateRefusal(reason) ? REFUSED : FORBIDDEN, message: reason, nonRetryable: true });
+        checkInput(escritoInputRefusal({ documentos: e.documentos }));
       },
     },
   );

@@ -12,6 +12,8 @@ export interface TransitionChanges {
   nota?: string | null;
   documentos?: Adjunto[];
   cambios?: CambiosExpediente;
+  /** A step that leaves the case as it was (an escrito): not the trays' last action. */
+  keepsLastAction?: boolean;
 }
 
 /** An observation awaiting subsanación: who made it, from which state, when it reached the casilla. */
@@ -79,6 +81,7 @@ export class Caso {
       ocurridoEn: at,
       documentos: changes.documentos ?? [],
       cambios: changes.cambios,
+      ...(changes.keepsLastAction ? { keepsLastAction: true } : {}),
     });
     // Recorded before 2026-11-29 (the activity answered nothing): the update carried the ids.
     return { view: this.view(), documentos: recorded ?? ((changes.documentos ?? []) as DocRef[]) };

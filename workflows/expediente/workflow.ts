@@ -32,5 +32,7 @@ export async function expedienteWorkflow(input: ExpedienteInput): Promise<Estado
   await condition(allHandlersFinished);
   // After the handlers: a deposit made by the last action has queued its constancia by now.
   await casilla.delivered();
+  // An escrito sent while the case was finishing (just ATENDIDO) is recorded before the end.
+  await condition(allHandlersFinished);
   return c.view();
 }
