@@ -14,6 +14,8 @@ import {
   type ConstanciaData,
 } from '../lib/documents';
 import { createPdfRenderer } from '../lib/pdf';
+import type { Sello } from '../lib/signing';
+import { testSigner } from './helpers/stack';
 import { unescapeHtml } from './helpers/html';
 
 const SHA_PRINCIPAL = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -257,14 +259,14 @@ test('constanciaHtml: without a plazo there is no plazo line; data is escaped', 
 
 // ------------------------------------------------------------------------------------------------
 
-test('the real Chromium prints both documents on A4: one page for a typical case, two at most for the largest', async (t) => {
-  const pdf = createPdfRenderer(process.env.PDF_CHROMIUM_PATH || process.env.PUPPETEER_EXECUTABLE_PATH || '/usr/bin/chromium');
+test('the real Chromium prints both documents on A4, with their signature stamp: one page for a typical case, two at most for the largest', async (t) => {
+  const pdf = createPdfRenderer(process.env.PDF_CHROMIUM_PATH || process.env.PUPPETEER_EXECUTABLE_PATH || '/usr/bin/chromium', { signer: testSigner() });
   t.teardown(() => pdf.close());
   for (const [name, html] of [
-    ['cargo', await cargoHtml(cargo())],
-    ['constancia', await constanciaHtml(constancia())],
+    ['cargo', (sello: Sello) => cargoHtml({ ...cargo(), sello })],
+    ['constancia', (sello: Sello) => constanciaHtml({ ...constancia(), sello })],
   ] as const) {
-    const doc = await PDFDocument.load(await pdf.render(html));
+    const doc = await PDFDocument.load((await pdf.issue(html, name)).pdf);
     t.is(doc.getPageCount(), 1, `${name}: páginas`);
     const { width, height } = doc.getPage(0).getSize();
     t.true(Math.abs(width - 595.28) < 1, `${name}: ancho ${width}`);
@@ -277,7 +279,7 @@ test('the real Chromium prints both documents on A4: one page for a typical case
     { rol: 'Principal' as const, nombre: `solicitud_${'x'.repeat(120)}.pdf`, bytes: 19_800_000, sha256: SHA_PRINCIPAL },
     ...[1, 2, 3, 4, 5].map((i) => ({ rol: 'Anexo' as const, nombre: `anexo_${i}_${'y'.repeat(80)}.pdf`, bytes: 4_900_000, sha256: SHA_ANEXO })),
   ];
-  const doc = await PDFDocument.load(await pdf.render(await cargoHtml(cargo({ asunto: largo, archivos }))));
+  const doc = await PDFDocument.load((await pdf.issue((sello) => cargoHtml({ ...cargo({ asunto: largo, archivos }), sello }), 'cargo')).pdf);
   t.true(doc.getPageCount() >= 1 && doc.getPageCount() <= 2, `páginas ${doc.getPageCount()}`);
   for (const page of doc.getPages()) t.true(Math.abs(page.getWidth() - 595.28) < 1 && Math.abs(page.getHeight() - 841.89) < 1);
 });

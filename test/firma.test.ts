@@ -45,7 +45,7 @@ function pdfinfo(pdf: Buffer): Record<string, string> {
   return Object.fromEntries(out.split('\n').filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')).trim(), l.slice(l.indexOf(':') + 1).trim()]));
 }
 
-const pdfText = (pdf: Buffer) => execFileSync('pdftotext', ['-layout', '-', '-'], { input: pdf }).toString().replace(/[ \t]+/g, ' ');
+const pdfText = (pdf: Buffer) => execFileSync('pdftotext', ['-raw', '-', '-'], { input: pdf }).toString().replace(/[ \t]+/g, ' ');
 
 async function lang(pdf: Buffer) {
   const doc = await PDFDocument.load(pdf, { updateMetadata: false });
