@@ -10,8 +10,10 @@ import type { PdfRenderer } from '../lib/pdf';
 import { cargoEscritoHtml, formatDay, formatLimaInstant, type CargoEscritoData } from '../lib/documents';
 import { firmaRegistrada } from '../lib/signing';
 import { queueMail } from '../lib/outbox';
+import { avisar, type Aviso, type Persona } from './avisos';
 import { displayName } from '../domain/persona';
 import { cargoEscritoArchivo, tituloEscrito, type TipoEscrito } from '../domain/escritos';
+import { enDiaInhabil } from '../domain/calendar';
 import type { Adjunto, DocRef, Recepcion } from '../workflows/definitions';
 import { recordStep } from './projection';
 
@@ -75,41 +77,49 @@ export function createEscritoActivities(deps: EscritoActivityDeps) {
     return deps.pdf.issue((sello) => cargoEscritoHtml({ ...data, sello }), `Cargo de presentación — ${data.titulo} — expediente ${data.numero}`);
   }
 
-  /** Mails each active staff member of the office holding the case (mesa de partes while it has none). */
-  async function mailOffice(trx: Knex.Transaction, exp: { numero: string; unidad: string | null; remitente: string }, e: EscritoRow, now: Date) {
-    const staff = await trx('cuentas')
+  /**
+   * Tells each active staff member of the office holding the case (mesa de partes while it has none),
+   * as each chose in their profile (activities/avisos.ts): a mail, the next daily digest, or nothing.
+   */
+  async function mailOffice(
+    trx: Knex.Transaction,
+    exp: { id: number; numero: string; asunto: string; unidad: string | null; remitente: string },
+    e: EscritoRow,
+    now: Date,
+  ) {
+    const staff: Persona[] = await trx('cuentas')
       .where({ activo: true })
       .modify((q) => {
         if (exp.unidad) q.where({ unidad_codigo: exp.unidad }).whereIn('rol', ['unidad', 'mesa_partes']);
         else q.where({ rol: 'mesa_partes' });
       })
       .orderBy('id');
-    const ids: number[] = [];
-    for (const c of staff) {
-      const id = await queueMail(
-        trx,
-        config,
-        {
-          evento: `escrito-nuevo:${e.id}:${c.id}`,
-          to: c.email,
-          template: 'escrito-nuevo',
-          data: {
-            nombre: displayName(c),
-            numero: exp.numero,
-            escrito: tituloEscrito(e.tipo, e.numero),
-            remitente: exp.remitente,
-            asunto: e.asunto,
-            fechaPresentacion: formatDay(e.fecha_presentacion),
-            fechaRecepcion: formatLimaInstant(new Date(e.recibido_en)),
-            enlace: `${base}/expedientes/${exp.numero}`,
-          },
-        },
-        now,
-        true,
-      );
-      if (id) ids.push(id);
-    }
-    return ids;
+    const escrito = tituloEscrito(e.tipo, e.numero);
+    const enlace = `${base}/expedientes/${exp.numero}`;
+    const aviso: Aviso = {
+      evento: `escrito-nuevo:${e.id}`,
+      tipo: 'ESCRITO',
+      expedienteId: exp.id,
+      numero: exp.numero,
+      asunto: exp.asunto,
+      detalle: `${escrito} — ${e.asunto}`,
+      enlace,
+      bandeja: null,
+      ocurridoEn: new Date(e.presentado_en),
+    };
+    return avisar(trx, config, staff, aviso, (c) => ({
+      template: 'escrito-nuevo',
+      data: {
+        nombre: displayName(c),
+        numero: exp.numero,
+        escrito,
+        remitente: exp.remitente,
+        asunto: e.asunto,
+        fechaPresentacion: formatDay(e.fecha_presentacion),
+        fechaRecepcion: formatLimaInstant(new Date(e.recibido_en)),
+        enlace,
+      },
+    }), now);
   }
 
   return {
@@ -217,6 +227,7 @@ export function createEscritoActivities(deps: EscritoActivityDeps) {
         }),
         codigoVerificacion: e.codigo_verificacion,
         verificacionUrl: `${base}/verificacion/${e.codigo_verificacion}`,
+        diaInhabil: enDiaInhabil(presentadoEn, { presentacion: e.fecha_presentacion, recepcion: recibidoEn }),
       });
       const stored = await storage.putBuffer(pdf);
       const now = sello.firmadoEn;

@@ -12,6 +12,7 @@ import { queueMail } from '../lib/outbox';
 import { displayName } from '../domain/persona';
 import { ESTADO_LABEL, type Estado } from '../domain/lifecycle';
 import { NOTIFICACION_TIPO, type NotificacionTipo } from '../domain/formats';
+import { enDiaInhabil } from '../domain/calendar';
 
 export interface ExpedienteActivityDeps {
   db: Knex;
@@ -64,12 +65,13 @@ export function createExpedienteActivities(deps: ExpedienteActivityDeps) {
       const tipo = await db('tipos_documento').where({ codigo: exp.tipo_documento }).first();
       const presentadoEn = new Date(exp.presentado_en);
       const recibidoEn = new Date(exp.recibido_en ?? exp.presentado_en);
+      const fechaPresentacion: string = exp.fecha_presentacion ?? presentadoEn.toISOString().slice(0, 10);
       const base = config.http.publicUrl;
       const { pdf, sello } = await deps.pdf.issue((sello) => cargoHtml({
         institucion: { nombre: config.institution.name, ruc: config.institution.ruc, siglas: config.institution.shortName },
         numero,
         presentadoEn,
-        fechaPresentacion: exp.fecha_presentacion ?? presentadoEn.toISOString().slice(0, 10),
+        fechaPresentacion,
         fechaRecepcion: recibidoEn,
         remitente: {
           nombre: exp.remitente,
@@ -90,6 +92,7 @@ export function createExpedienteActivities(deps: ExpedienteActivityDeps) {
         verificacionUrl: `${base}/verificacion/${exp.codigo_verificacion}`,
         consultaUrl: `${base}/consulta`,
         fueraDeHorario: recibidoEn.getTime() !== presentadoEn.getTime(),
+        diaInhabil: enDiaInhabil(presentadoEn, { presentacion: fechaPresentacion, recepcion: recibidoEn }),
         sello,
       }), `Cargo de recepción del expediente ${numero}`);
       const stored = await storage.putBuffer(pdf);
@@ -118,7 +121,7 @@ export function createExpedienteActivities(deps: ExpedienteActivityDeps) {
                 nombre: displayName(cuenta),
                 numero,
                 clave: exp.clave_pendiente ?? '',
-                fechaPresentacion: formatDay(exp.fecha_presentacion ?? presentadoEn.toISOString().slice(0, 10)),
+                fechaPresentacion: formatDay(fechaPresentacion),
                 fechaRecepcion: formatLimaInstant(recibidoEn),
                 asunto: exp.asunto,
               },

@@ -8,6 +8,7 @@ import { createMailActivities } from './mail';
 import { createExpedienteActivities } from './expediente';
 import { createCasillaActivities } from './casilla';
 import { createEscritoActivities } from './escritos';
+import { createAvisoActivities } from './avisos';
 import type { Config } from '../lib/config';
 import type { PdfRenderer } from '../lib/pdf';
 import { dbCalendar, type BusinessCalendar } from '../lib/business-calendar';
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createExpedienteActivities({ ...deps, calendar }),
     ...createCasillaActivities({ ...deps, calendar }),
     ...createEscritoActivities(deps),
+    ...createAvisoActivities(deps),
   };
 }
 

@@ -5,7 +5,9 @@
 //   GET /api/v1/bandejas/{bandeja}               one page of a tray: filters + keyset (`despues`, `limite`)
 //   GET /api/v1/bandejas/{bandeja}/export.xlsx   the whole filtered tray (≤ 5,000 rows) as Excel
 //   GET /api/v1/bandejas/{bandeja}/export.pdf    the same as PDF, A4 landscape (503 without Chromium)
-//   GET /api/v1/supervision/tablero              counts by state and office, overdue and idle cases
+//   GET /api/v1/supervision/tablero              counts by state and office, overdue, por vencer and idle
+//                                                cases, attention times per office, receptions and
+//                                                attentions per week (services/bandejas/tablero.ts)
 import type { Context } from 'koa';
 import type { AppDeps } from '../services/deps';
 import { requireCuenta } from '../http/auth/roles';

@@ -160,6 +160,16 @@ export function fechasDePresentacion(filedAt: Date, s: CalendarSettings): { pres
   return { presentacion, recepcion: new Date(businessWindow(next, s)[0]) };
 }
 
+/**
+ * The filing was sent on a day that was not a business day: its legal date moved to the next one,
+ * its reception to that day's opening. Read from the two dates it was given (fechasDePresentacion),
+ * so a cargo's note always agrees with the dates it prints; otherwise a late filing is one sent
+ * after hours on a business day.
+ */
+export function enDiaInhabil(filedAt: Date, fechas: { presentacion: string; recepcion: Date }): boolean {
+  return fechas.recepcion.getTime() !== filedAt.getTime() && limaDay(filedAt) !== fechas.presentacion;
+}
+
 export function plazo(trigger: Date, dias: number, s: CalendarSettings): { inicio: string; vence: Date } {
   if (!Number.isInteger(dias) || dias < 1 || dias > MAX_DIAS) {
     throw new RangeError(`Plazo inválido: ${dias} (entero entre 1 y ${MAX_DIAS} días hábiles)`);

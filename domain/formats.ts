@@ -40,3 +40,34 @@ export function fechaHora(value: Date | string | null | undefined) {
   const d = new Date(new Date(value).getTime() - LIMA_OFFSET_MS);
   return `${pad2(d.getUTCDate())}/${pad2(d.getUTCMonth() + 1)}/${d.getUTCFullYear()} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`;
 }
+
+const DIAS_SEMANA = ['domingo', 'lunes', 'martes', 'miércoles', 'jueves', 'viernes', 'sábado'] as const;
+/** An instant written out with its weekday, in Lima time: 'martes 01/12/2026, 23:59' (a deadline as people read it). */
+export function fechaHoraConDia(value: Date | string | null | undefined) {
+  if (!value) return '';
+  const d = new Date(new Date(value).getTime() - LIMA_OFFSET_MS);
+  return `${DIAS_SEMANA[d.getUTCDay()]} ${pad2(d.getUTCDate())}/${pad2(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}, ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`;
+}
+
+// What people paste or type from a printed cargo: lower case, spaces, dashes missing or doubled.
+
+/**
+ * A verification code as stored ('XXXX-XXXX-XXXX', capitals), from how it was typed:
+ * ` wbga5yjd34y4 `, `WBGA - 5YJD - 34Y4`, `wbga–5yjd–34y4`; null when it cannot be one.
+ */
+export function normalizeCodigoVerificacion(raw: string): string | null {
+  const s = raw.normalize('NFKC').toUpperCase().replace(/[\s\p{Pd}_.]+/gu, '');
+  return /^[A-Z0-9]{12}$/.test(s) ? `${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8)}` : null;
+}
+
+/**
+ * An expediente number as stored ('00010-2026'), from `10-2026`, `00010-2026`, ` 10 / 2026 `,
+ * `000010-2026`; null when it cannot be one.
+ */
+export function normalizeNumeroExpediente(raw: string): string | null {
+  const m = /^0*(\d{1,5})\s*[\p{Pd}/]\s*(\d{4})$/u.exec(raw.normalize('NFKC').trim());
+  return m ? `${m[1].padStart(5, '0')}-${m[2]}` : null;
+}
+
+/** A tracking password (clave de seguimiento) as issued: capitals, no spaces. */
+export const normalizeClaveSeguimiento = (raw: string) => raw.normalize('NFKC').replace(/\s+/g, '').toUpperCase();

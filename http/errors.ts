@@ -7,6 +7,7 @@ import { databaseUnreachable, temporalUnreachable } from '../lib/unreachable';
 import { ApplicationFailure } from '@temporalio/common';
 import { FORBIDDEN, REFUSED } from '../workflows/definitions';
 import { AppError, conflict, databaseUnavailable, notFound, temporalUnavailable } from '../services/errors';
+import { InvalidFields } from '../services/validation';
 
 /** Temporal or PostgreSQL unreachable, as the 503 a person reads; undefined for anything else. */
 export function unavailableError(err: unknown): AppError | undefined {
@@ -75,7 +76,9 @@ export function errorHandler(render: (ctx: Context, view: string, data: { [k: st
       if (wantsHtml(ctx)) {
         render(ctx, 'error', { titulo: 'No se pudo completar', mensaje: http.message, status: http.status });
       } else {
-        ctx.body = { error: { code: http.code, message: http.message, ...(http.field ? { campo: http.field } : {}) } };
+        // `campos`: every field with a problem, in the order of the fields (the first is `campo`).
+        const campos = http instanceof InvalidFields ? { campos: http.campos } : {};
+        ctx.body = { error: { code: http.code, message: http.message, ...(http.field ? { campo: http.field } : {}), ...campos } };
       }
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;

@@ -195,8 +195,12 @@ export function loadConfig(env: Env = process.env) {
       subsanacion: r.int('PLAZO_SUBSANACION_DIAS', 2, 1, 365),
       atencion: r.int('PLAZO_ATENCION_DIAS', 30, 1, 365),
     },
-    // The supervisor's dashboard lists active cases with no action for this many días hábiles.
-    supervision: { diasSinAccion: r.int('SUPERVISION_DIAS_SIN_ACCION', 5, 1, 365) },
+    // The supervisor's dashboard lists active cases with no action for this many días hábiles, and
+    // those whose plazo ends within `porVencerDias` días hábiles (0: today).
+    supervision: {
+      diasSinAccion: r.int('SUPERVISION_DIAS_SIN_ACCION', 5, 1, 365),
+      porVencerDias: r.int('SUPERVISION_POR_VENCER_DIAS', 2, 0, 60),
+    },
     limits: {
       principalBytes: r.int('LIMITE_PRINCIPAL_MB', 20, 1, 2048) * mb,
       firstAnexoBytes: r.int('LIMITE_PRIMER_ANEXO_MB', 30, 1, 2048) * mb,

@@ -59,6 +59,7 @@ export interface CargoData {
   verificacionUrl: string; // the QR encodes it
   consultaUrl: string; // public tracking page
   fueraDeHorario: boolean; // filed outside business hours → a note explains both dates
+  diaInhabil?: boolean; // …on a day that was not a business day (domain/calendar.ts enDiaInhabil): the note says so
   /** The signature this document is about to get (lib/pdf.ts issue); absent, no stamp is printed. */
   sello?: Sello;
 }
@@ -213,6 +214,7 @@ export async function cargoHtml(d: CargoData): Promise<string> {
     consultaUrl: d.consultaUrl,
     consultaHref: safeHref(d.consultaUrl),
     fueraDeHorario: Boolean(d.fueraDeHorario),
+    diaInhabil: Boolean(d.diaInhabil),
     verificacion: await verificacion(d.codigoVerificacion, d.verificacionUrl, d.sello),
   };
   return run('cargo', view);
@@ -265,6 +267,8 @@ export interface CargoEscritoData {
   archivos: { rol: 'Principal' | 'Anexo' | 'Documento'; nombre: string; bytes: number; sha256: string }[];
   codigoVerificacion: string;
   verificacionUrl: string;
+  /** Sent on a day that was not a business day (domain/calendar.ts enDiaInhabil): the note says so. */
+  diaInhabil?: boolean;
   /** The signature this cargo is about to get (lib/pdf.ts issue). */
   sello?: Sello;
 }
@@ -283,6 +287,7 @@ export async function cargoEscritoHtml(d: CargoEscritoData): Promise<string> {
     contenido: d.contenido || null,
     archivos: d.archivos.map((a, i) => ({ n: i + 1, rol: a.rol, nombre: a.nombre, sha256: a.sha256, tamano: formatBytes(a.bytes) })),
     fueraDeHorario: d.fechaRecepcion.getTime() !== d.presentadoEn.getTime(),
+    diaInhabil: Boolean(d.diaInhabil),
     verificacion: await verificacion(d.codigoVerificacion, d.verificacionUrl, d.sello),
   };
   return run('cargoEscrito', view);

@@ -23,6 +23,9 @@ export const MAIL_NAMES = [
   'segundo-factor-desactivado',
   'cargo-escrito',
   'escrito-nuevo',
+  'aviso-derivacion',
+  'aviso-subsanacion',
+  'resumen-avisos',
 ] as const;
 export type MailName = (typeof MAIL_NAMES)[number];
 

@@ -153,14 +153,15 @@ test('each tray shows each role its cases; an office sees only its own (403 and 
   t.is((await tray(mesa, 'no-existe')).status, 404);
 });
 
-test('filters, oldest-first keyset pages, business days left and the overdue mark', async (t) => {
+test('filters, keyset pages (what is due first first), business days left and the overdue mark', async (t) => {
   const { mesa, supervisor, db, otroCiudadano } = t.context;
   const tag = `Filtros ${uid()}`;
   const filed: string[] = [];
   for (let i = 0; i < 5; i++) filed.push(await file(t, `${tag} n${i}`, i === 3 ? { tipoDocumento: 'OFICIO' } : {}));
   const ajeno = await file(t, `${tag} ajeno`, {}, otroCiudadano);
 
-  // Oldest first by fecha de recepción, two at a time, every case once.
+  // What is due first comes first (each validation plazo computed), two at a time, every case once.
+  for (const n of [...filed, ajeno]) await settled(t, n, 'validacion');
   const pages: string[] = [];
   let despues: string | null = null;
   do {

@@ -127,7 +127,7 @@ test('cargoHtml: number, both dates in Lima time, files, clave, QR and the fuera
   t.true(txt.includes('RUC 20131377224'));
   t.true(txt.includes('00123-2026'));
   // Instant of filing, the legal date and the office's reception, all in Lima time.
-  t.true(txt.includes('Fecha y hora de presentación 04/12/2026 23:30:00 (hora de Lima)'), txt);
+  t.true(txt.includes('Enviado el 04/12/2026 23:30:00 (hora de Lima)'), txt);
   t.true(txt.includes('Fecha de presentación 04/12/2026'));
   t.true(txt.includes('Ley N.° 31465'));
   t.true(txt.includes('Fecha de recepción 07/12/2026 08:30:00 (hora de Lima)'));
@@ -212,7 +212,7 @@ test('cargoHtml: a filing inside business hours has no fuera-de-horario note; a 
   );
   const txt = text(html);
   t.false(txt.includes('fuera del horario'));
-  t.true(txt.includes('Fecha y hora de presentación 03/12/2026 10:15:02 (hora de Lima)'));
+  t.true(txt.includes('Enviado el 03/12/2026 10:15:02 (hora de Lima)'));
   t.true(txt.includes('Fecha de recepción 03/12/2026 10:15:02 (hora de Lima)'));
   t.false(html.includes('href="javascript:'));
 });

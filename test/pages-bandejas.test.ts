@@ -95,7 +95,7 @@ test('a tray page: rows link to the case, every filter has its label, text is es
   t.regex(html, new RegExp(`<th scope="row" class="num">\\s*<a href="/expedientes/${numero}">${numero}</a>`));
   t.true(html.includes(`${tag} &lt;script&gt;alert(1)&lt;/script&gt;`));
   t.false(html.includes('<script>alert(1)</script>'));
-  t.regex(html, /<th scope="col">Plazo de validación<\/th>/);
+  t.regex(html, /<th scope="col">Plazo de la entidad para validar<\/th>/);
   const row = html.slice(html.indexOf(`href="/expedientes/${vencido}"`) - 200, html.indexOf(`href="/expedientes/${vencido}"`) + 1200);
   t.regex(row, /<tr class="vencido">/);
   t.regex(row, /<strong class="vencido-marca">Vencido hace \d+ días? hábil(es)?<\/strong>/);

@@ -73,7 +73,7 @@ test('the casilla page: tabs, columns, filters, verificar, exports, the badge; a
   const opened = await page(stack.base, ciudadano, `/casilla/${obs.id}`);
   t.is(opened.status, 200);
   t.regex(opened.html, /<dd id="leida">\d\d\/\d\d\/\d{4} \d\d:\d\d<\/dd>/);
-  t.true(opened.html.includes('Plazo: Subsanación de observaciones'));
+  t.true(opened.html.includes('<h2 id="plazo-titulo">Su plazo para subsanar</h2>'));
   t.true(opened.html.includes('Adjunte el plano de ubicación'));
   t.true(opened.html.includes(`href="/api/v1/casilla/${obs.id}/constancia.pdf?descargar=1"`));
   const pendientes = await page(stack.base, ciudadano, '/casilla');

@@ -9,7 +9,7 @@ import type { Page } from 'puppeteer-core';
 import QRCode from 'qrcode';
 import { sharedStack } from './helpers/shared';
 import { fileMultipart, makePdf, type Client } from './helpers/http';
-import { openBrowser } from './helpers/browser';
+import { axeViolations, openBrowser } from './helpers/browser';
 
 const test = sharedStack({
   ciudadano: 'ciudadano@demo.pe',
@@ -35,7 +35,7 @@ async function shoot(p: Page, name: string) {
   if (dir) await p.screenshot({ path: join(dir, `csp-${name}.png`) as `${string}.png` });
 }
 
-test('in a browser: no page of any role violates the CSP', async (t) => {
+test('in a browser: no page of any role violates the CSP or has an accessibility violation (axe-core)', async (t) => {
   const { stack, ciudadano, mesa, supervisor, admin } = t.context;
   const filed = await fileMultipart(stack.base, ciudadano, { asunto: 'Recorrido de todas las páginas' });
   t.is(filed.status, 201, JSON.stringify(filed.body));
@@ -59,6 +59,11 @@ test('in a browser: no page of any role violates the CSP', async (t) => {
       for (const path of paths) {
         const res = await p.goto(stack.base + path, { waitUntil: 'networkidle0' });
         t.is(res?.status(), 200, path);
+        // Every page of every role, also at a phone's width: no accessibility violation (axe-core).
+        errors.push(...(await axeViolations(p)));
+        await p.setViewport({ width: 390, height: 844 });
+        errors.push(...(await axeViolations(p)).map((v) => `${v} [390 px]`));
+        await p.setViewport({ width: 1280, height: 900 });
         if (who) t.not(new URL(p.url()).pathname, '/ingresar', `${path}: not logged in`);
         if (path === '/admin/unidades') {
           // Each office indented 1.4rem per level, from data-nivel now that style attributes are refused.
@@ -71,6 +76,7 @@ test('in a browser: no page of any role violates the CSP', async (t) => {
       }
       const missing = await p.goto(`${stack.base}/no-existe`);
       t.is(missing?.status(), 404);
+      errors.push(...(await axeViolations(p)));
       await context.close();
     }
     t.deepEqual(errors, []);
@@ -131,6 +137,20 @@ test('in a browser: a stored PDF still shows in the PDF viewer, alone and framed
     t.is(img?.headers()['content-type'], 'image/png');
     t.is(await mesa.evaluate(() => self.origin), 'null');
     t.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('in a browser: the accessibility check finds what it must (an image without alt text, a field without a label)', async (t) => {
+  const { stack } = t.context;
+  const { browser } = await openBrowser(stack.base);
+  try {
+    const p = await browser.newPage();
+    await p.setContent('<!doctype html><html lang="es"><head><title>Prueba</title></head><body><main><h1>Prueba</h1><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><input type="text"></main></body></html>');
+    const found = await axeViolations(p);
+    t.true(found.some((v) => v.includes(': image-alt:')), found.join('\n'));
+    t.true(found.some((v) => v.includes(': label:')), found.join('\n'));
   } finally {
     await browser.close();
   }

@@ -327,9 +327,10 @@ test('admin pages: anonymous → /ingresar?volver=, citizen → 403, admin sees 
 
   const admin = new Browser(base);
   t.is((await admin.login('admin@demo.gob.pe')).status, 303);
-  const home = await admin.get('/');
-  t.regex(home.html, /href="\/admin\/personal">Personal/);
-  t.regex(home.html, /href="\/admin\/tokens">Tokens de API/);
+  // Personal and Tokens de API are administration pages: reached from its index (issue #15).
+  const index = await admin.get('/admin');
+  t.regex(index.html, /href="\/admin\/personal">Personal/);
+  t.regex(index.html, /href="\/admin\/tokens">Tokens de API/);
   const personal = await admin.get('/admin/personal');
   t.is(personal.status, 200);
   t.regex(personal.html, /mesa@demo\.gob\.pe/);

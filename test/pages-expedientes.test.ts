@@ -235,7 +235,7 @@ test('Mis trámites: filters in a GET form, keyset pagination, columns and the P
   for (const name of ['desde', 'hasta']) t.regex(home.html, new RegExp(`name="${name}" type="date"`));
   t.regex(home.html, /<select id="f-estado" name="estado">[\s\S]*<option value="OBSERVADO">Observado<\/option>/);
   t.notRegex(home.html, /name="unidad"/);
-  t.regex(home.html, /<th scope="col">Número<\/th><th scope="col">Fecha de presentación<\/th><th scope="col">Tipo<\/th><th scope="col">Asunto<\/th><th scope="col">Estado<\/th>/);
+  t.regex(home.html, /<th scope="col">Número<\/th><th scope="col">Fecha de presentación<\/th><th scope="col">Tipo<\/th><th scope="col">Asunto<\/th><th scope="col">Estado<\/th><th scope="col">Plazo<\/th>/);
 
   const first = await page(stack.base, ciudadano, `/?asunto=${tag}&limite=2`);
   t.is(first.status, 200);
@@ -317,13 +317,13 @@ test('the detail page offers each role only the actions it may take, and the pag
   t.is(observed.location, `${url}?ok=observar`);
   await waitState(t, numero, 'OBSERVADO');
   let citizen = await page(stack.base, ciudadano, url);
-  for (let i = 0; i < 40 && !/Tiene hasta el/.test(citizen.html); i++) {
+  for (let i = 0; i < 40 && !/Su plazo para subsanar/.test(citizen.html); i++) {
     await new Promise((r) => setTimeout(r, 250));
     citizen = await page(stack.base, ciudadano, url);
   }
   t.deepEqual(formsIn(citizen.html, numero), ['subsanar']);
   t.regex(citizen.html, /Su expediente fue observado[\s\S]*Falta la copia del DNI del solicitante\./);
-  t.regex(citizen.html, /Tiene hasta el <strong>\d\d\/\d\d\/\d{4} 23:59<\/strong> para subsanar\./);
+  t.regex(citizen.html, /<span class="plazo-de">Su plazo para subsanar<\/span> <strong>Subsanar hasta el (lunes|martes|miércoles|jueves|viernes) \d\d\/\d\d\/\d{4}, 23:59<\/strong>/);
   t.notRegex(citizen.html, /por unidad@demo\.gob\.pe/, 'citizens do not see staff accounts');
   t.regex(citizen.html, /<strong>Observado<\/strong>/);
 });

@@ -20,6 +20,19 @@ const samples: Record<MailName, Record<string, unknown>> = {
   'cargo-escrito': { nombre: 'Rosa Quispe', numero: '00012-2026', titulo: 'Escrito N.º 2', asunto: 'Adjunto nuevas pruebas', fechaPresentacion: '04/12/2026', fechaRecepcion: '07/12/2026 08:30:00 (hora de Lima)', enlace: 'https://mpv.example.gob.pe/expedientes/00012-2026' },
   'escrito-nuevo': { nombre: 'Rosa Quispe', numero: '00012-2026', escrito: 'Escrito N.º 2', remitente: 'Juan Pérez', asunto: 'Adjunto nuevas pruebas', fechaPresentacion: '04/12/2026', fechaRecepcion: '07/12/2026 08:30:00 (hora de Lima)', enlace: 'https://mpv.example.gob.pe/expedientes/00012-2026' },
   'casilla-alerta': { nombre: 'Rosa Quispe', titulo: 'Se formularon observaciones', numero: '00012-2026', documento: 'Notificación de observaciones 00003-2026-MP', asunto: 'Observaciones a su expediente 00012-2026', dependencia: 'Mesa de Partes', depositadaEn: '04/12/2026 10:00:00 (hora de Lima)', detalle: 'Falta la firma.', vence: '10/12/2026 23:59:59 (hora de Lima)', enlace: 'https://mpv.example.gob.pe/casilla/7' },
+  'aviso-derivacion': { nombre: 'Rosa Quispe', numero: '00012-2026', asunto: 'Solicitud de licencia', remitente: 'Juan Pérez', proveido: 'Emitir informe legal', unidad: 'Oficina de Asesoría Jurídica', derivadoPor: 'Marta Salazar', derivadoEl: '07/12/2026 09:15:00 (hora de Lima)', bandeja: 'https://mpv.example.gob.pe/bandeja/por-recibir', enlace: 'https://mpv.example.gob.pe/expedientes/00012-2026', perfil: 'https://mpv.example.gob.pe/cuenta/perfil' },
+  'aviso-subsanacion': { nombre: 'Rosa Quispe', numero: '00012-2026', asunto: 'Solicitud de licencia', remitente: 'Juan Pérez', destino: 'mesa de partes', observacion: 'Falta la firma.', nota: 'Adjunto el documento firmado.', subsanadoEl: '07/12/2026 09:15:00 (hora de Lima)', bandeja: 'https://mpv.example.gob.pe/bandeja/por-validar', bandejaNombre: 'Por validar', enlace: 'https://mpv.example.gob.pe/expedientes/00012-2026', perfil: 'https://mpv.example.gob.pe/cuenta/perfil' },
+  'resumen-avisos': {
+    nombre: 'Rosa Quispe',
+    fecha: '07/12/2026',
+    total: 2,
+    avisos: [
+      { n: 1, titulo: 'Derivado a su unidad', numero: '00012-2026', asunto: 'Solicitud de licencia', detalleNombre: 'Proveído', detalle: 'Emitir informe legal', ocurrido: '04/12/2026 15:00:00 (hora de Lima)', enlace: 'https://mpv.example.gob.pe/expedientes/00012-2026' },
+      { n: 2, titulo: 'Escrito nuevo', numero: '00013-2026', asunto: 'Queja', detalleNombre: 'Escrito', detalle: '', ocurrido: '05/12/2026 11:00:00 (hora de Lima)', enlace: 'https://mpv.example.gob.pe/expedientes/00013-2026' },
+    ],
+    bandeja: 'https://mpv.example.gob.pe/bandeja',
+    perfil: 'https://mpv.example.gob.pe/cuenta/perfil',
+  },
 };
 
 

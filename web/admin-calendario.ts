@@ -1,22 +1,50 @@
-// The non-working days page (admin): upcoming and past days, the form to add one and a button to
-// remove each; the notice after a change says how many running cases had their plazo recomputed.
+// The non-working days page (admin): one year at a time (`?anio=2027`, this year by default): the
+// national holidays the calendar already knows beside the days the admin registered, each marked
+// for what it is, a button to remove a registered one and the form to add one; the notice after a
+// change says how many running cases had their plazo recomputed.
 import type { Context } from 'koa';
 import type { AppDeps } from '../services/deps';
 import type { Views } from './render';
 import { requireCuenta } from '../http/auth/roles';
-import { addDiaNoLaborable, listDiasNoLaborables, removeDiaNoLaborable } from '../services/admin/calendario';
+import { ANIO_MAX, ANIO_MIN, addDiaNoLaborable, calendarioDelAnio, removeDiaNoLaborable } from '../services/admin/calendario';
 import { isValidDay, limaDay } from '../domain/calendar';
 import { attempt, failed, formOf, keep, problem, seeOther, str, type Body } from './forms';
 
-async function calendarioPage(ctx: Context, deps: AppDeps, views: Views, data: Body) {
+/** The year to show: the one asked for, else the year of the day just changed or typed, else this one. */
+function anioDe(ctx: Context, deps: AppDeps, dia?: unknown): string {
+  const pedido = str(ctx.query.anio)?.trim();
+  if (pedido !== undefined && pedido !== '') return pedido;
+  for (const d of [dia, str(ctx.query.agregado), str(ctx.query.eliminado)]) if (typeof d === 'string' && isValidDay(d)) return d.slice(0, 4);
+  return limaDay(deps.clock.now()).slice(0, 4);
+}
+
+async function calendarioPage(ctx: Context, deps: AppDeps, views: Views, anioPedido: string, data: Body) {
   const hoy = limaDay(deps.clock.now());
-  const dias = await listDiasNoLaborables(deps);
+  let res = await attempt(() => calendarioDelAnio(deps, anioPedido));
+  let extra: Body = {};
+  if (!res.ok) {
+    // A year that is not one: this year's page, with the message beside the selector.
+    failed(ctx, res.err);
+    extra = { ...problem(res.err), valorAnio: anioPedido };
+    res = await attempt(() => calendarioDelAnio(deps, hoy.slice(0, 4)));
+    if (!res.ok) throw res.err;
+  }
+  const { anio, dias, nacionales, registrados } = res.value;
   views.render(ctx, 'admin-calendario', {
-    titulo: 'Días no laborables',
-    proximos: dias.filter((d) => d.fecha >= hoy),
-    pasados: dias.filter((d) => d.fecha < hoy).reverse(),
+    titulo: `Días no laborables ${anio}`,
+    anio,
+    valorAnio: String(anio),
+    anterior: anio > ANIO_MIN ? anio - 1 : undefined,
+    siguiente: anio < ANIO_MAX ? anio + 1 : undefined,
+    anioMin: ANIO_MIN,
+    anioMax: ANIO_MAX,
+    dias: dias.map((d) => ({ ...d, nacional: d.tipo === 'NACIONAL', pasado: d.fecha < hoy })),
+    nacionales,
+    registrados,
     valores: {},
+    errores: {},
     ...data,
+    ...extra,
   });
 }
 
@@ -38,7 +66,7 @@ function avisoDe(ctx: Context): string | undefined {
 
 export async function calendarioPagina(ctx: Context, deps: AppDeps, views: Views) {
   const aviso = avisoDe(ctx);
-  await calendarioPage(ctx, deps, views, aviso ? { aviso } : {});
+  await calendarioPage(ctx, deps, views, anioDe(ctx, deps), aviso ? { aviso } : {});
 }
 
 const hecho = (r: { fecha: string; expedientesRecalculados: number | null }) => `${r.fecha}&recalculados=${r.expedientesRecalculados ?? 'pendiente'}`;
@@ -48,12 +76,12 @@ export async function agregarDia(ctx: Context, deps: AppDeps, views: Views) {
   const res = await attempt(() => addDiaNoLaborable(deps, requireCuenta(ctx), { fecha: body.fecha, descripcion: body.descripcion }));
   if (res.ok) return seeOther(ctx, `/admin/calendario?agregado=${hecho(res.value)}`);
   failed(ctx, res.err);
-  await calendarioPage(ctx, deps, views, { valores: keep(body), ...problem(res.err) });
+  await calendarioPage(ctx, deps, views, anioDe(ctx, deps, body.fecha), { valores: keep(body), ...problem(res.err) });
 }
 
 export async function eliminarDia(ctx: Context, deps: AppDeps, views: Views) {
   const res = await attempt(() => removeDiaNoLaborable(deps, requireCuenta(ctx), ctx.params.fecha));
   if (res.ok) return seeOther(ctx, `/admin/calendario?eliminado=${hecho(res.value)}`);
   failed(ctx, res.err);
-  await calendarioPage(ctx, deps, views, { alerta: res.err.message });
+  await calendarioPage(ctx, deps, views, anioDe(ctx, deps, ctx.params.fecha), { alerta: res.err.message });
 }

@@ -10,6 +10,10 @@ import { requireCuenta } from '../http/auth/roles';
 import { casillaOptions, countUnread, listCasilla, openNotification } from '../services/casilla/casilla';
 import { attempt, failed, problem, str, type Body } from './forms';
 import { fechaHora } from '../domain/formats';
+import { ESTADO_LABEL } from '../domain/lifecycle';
+import { plazoEscrito } from '../domain/plazos-visibles';
+import { plazoDeNotificacion } from '../services/expedientes/consultas';
+import { subsanarUrl } from './expedientes';
 
 const FILTROS = ['anio', 'asunto', 'unidad', 'tipo', 'desde', 'hasta'] as const;
 
@@ -78,5 +82,14 @@ export async function notificacionPagina(ctx: Context, deps: AppDeps, views: Vie
   const n = await openNotification(deps, p, ctx.params.id);
   const esCiudadano = p.rol === 'ciudadano';
   if (esCiudadano) ctx.state.casillaNoLeidas = await countUnread(deps, p.cuentaId);
-  views.render(ctx, 'casilla-notificacion', { titulo: `${n.tipo} ${n.numero}`, n, esCiudadano });
+  // The observation's plazo and its «Subsanar» button while the case still waits on it; after, neither.
+  const { estado, plazo } = await plazoDeNotificacion(deps, p, n);
+  views.render(ctx, 'casilla-notificacion', {
+    titulo: `${n.tipo} ${n.numero}`,
+    n,
+    esCiudadano,
+    plazo: plazo ? { ...plazo, texto: plazoEscrito(plazo), inicio: n.plazo?.inicio } : null,
+    plazoTerminado: n.plazo && !plazo ? `El plazo de esta notificación ya no corre: el expediente está ${ESTADO_LABEL[estado]}.` : null,
+    subsanarUrl: plazo && esCiudadano ? subsanarUrl(n.expediente) : null,
+  });
 }

@@ -6,21 +6,21 @@ import type { Views } from './render';
 import { nombres } from '../services/expedientes/catalogos';
 import { consultaPublica } from '../services/expedientes/consulta-publica';
 import { verificar } from '../services/expedientes/verificacion';
-import { NUMERO_EXPEDIENTE } from '../domain/formats';
+import { normalizeNumeroExpediente } from '../domain/formats';
 import { attempt, failed, formOf, problem, str, type Body } from './forms';
 
 const consultaPage = (ctx: Context, views: Views, data: Body) => views.render(ctx, 'consulta', { titulo: 'Consultar expediente', valores: {}, errores: {}, ...data });
 
 export function consultaForm(ctx: Context, _deps: AppDeps, views: Views) {
-  const numero = str(ctx.query.numero)?.trim();
-  consultaPage(ctx, views, { valores: { numero: numero && NUMERO_EXPEDIENTE.test(numero) ? numero : '' } });
+  const numero = str(ctx.query.numero);
+  consultaPage(ctx, views, { valores: { numero: (numero && normalizeNumeroExpediente(numero)) ?? '' } });
 }
 
 // POST, not GET: the tracking password never goes into a URL (history, logs, Referer).
 export async function consulta(ctx: Context, deps: AppDeps, views: Views) {
   const body = formOf(ctx);
   const res = await attempt(() => consultaPublica(deps, ctx.ip, { numero: body.numero, clave: body.clave }));
-  const valores = { numero: str(body.numero) ?? '' };
+  const valores = { numero: res.ok ? res.value.numero : (str(body.numero) ?? '') };
   if (!res.ok) {
     failed(ctx, res.err);
     return consultaPage(ctx, views, { valores, ...problem(res.err) });
@@ -36,14 +36,21 @@ export async function consulta(ctx: Context, deps: AppDeps, views: Views) {
 const NOMBRE_POR_TIPO: Record<string, string> = { CARGO: 'Cargo de recepción', CONSTANCIA: 'Constancia de notificación electrónica' };
 
 async function verificacionPage(ctx: Context, deps: AppDeps, views: Views, raw: string | undefined) {
-  const codigo = (raw ?? '').trim().toUpperCase();
+  const typed = (raw ?? '').trim();
   const titulo = 'Verificar un documento';
-  if (!codigo) return views.render(ctx, 'verificacion', { titulo, valores: {} });
-  const v = await verificar(deps, codigo);
+  if (!typed) {
+    if (raw === undefined) return views.render(ctx, 'verificacion', { titulo, valores: {} });
+    ctx.status = 400;
+    const falta = 'Ingrese el código de verificación.';
+    return views.render(ctx, 'verificacion', { titulo, valores: {}, alerta: falta, alertaCampo: 'f-codigo', errores: { codigo: falta } });
+  }
+  // The service reads the code as people paste it (any case, spaces, dashes); the page shows it as printed.
+  const v = await verificar(deps, typed);
   if (!v) {
     ctx.status = 404;
-    return views.render(ctx, 'verificacion', { titulo, valores: { codigo }, alerta: 'No existe un documento con ese código.', noExiste: true });
+    return views.render(ctx, 'verificacion', { titulo, valores: { codigo: typed.toUpperCase() }, alerta: 'No existe un documento con ese código.', noExiste: true });
   }
+  const codigo = v.codigo;
   views.render(ctx, 'verificacion', {
     titulo: `Verificación ${codigo}`,
     valores: { codigo },

@@ -224,6 +224,7 @@ async function perfilPage(ctx: Context, deps: AppDeps, views: Views, data: Body)
     telefono: perfil.telefono,
     direccion: perfil.direccion,
     domicilioFiscal: perfil.domicilioFiscal,
+    avisos: perfil.avisos,
   };
   views.render(ctx, 'cuenta-perfil', {
     titulo: 'Mi perfil',
@@ -239,14 +240,14 @@ async function perfilPage(ctx: Context, deps: AppDeps, views: Views, data: Body)
 export const perfil = (ctx: Context, deps: AppDeps, views: Views) =>
   perfilPage(ctx, deps, views, ctx.query.guardado === '1' ? { aviso: 'Sus datos fueron actualizados.' } : {});
 
-const EDITABLE = ['nombres', 'apellidoPaterno', 'apellidoMaterno', 'telefono', 'direccion', 'domicilioFiscal'];
+const EDITABLE = ['nombres', 'apellidoPaterno', 'apellidoMaterno', 'telefono', 'direccion', 'domicilioFiscal', 'avisos'];
 
 export async function guardarPerfil(ctx: Context, deps: AppDeps, views: Views) {
   const body = formOf(ctx);
   const input: Body = {};
   for (const k of EDITABLE) if (body[k] !== undefined) input[k] = body[k];
-  // A phone left empty (staff accounts have none) is "no change", not an invalid number.
-  if (input.telefono === '') delete input.telefono;
+  // A phone or second surname left empty (staff accounts may have none) is "no change", not an invalid value.
+  for (const k of ['telefono', 'apellidoMaterno']) if (input[k] === '') delete input[k];
   const res = await attempt(() => updateProfile(deps, requireCuenta(ctx), input));
   if (res.ok) return seeOther(ctx, '/cuenta/perfil?guardado=1');
   failed(ctx, res.err);

@@ -17,8 +17,10 @@ import { presentacionEn } from '../services/calendario';
 import { requireCuenta } from '../http/auth/roles';
 import { principal } from '../http/auth/session';
 import { optionalUpload, uploadReader } from '../http/uploads';
-import { ACCIONES, ESTADOS, ESTADO_LABEL, FINAL_STATES, escritoRefusal, isAccion, refusal, type Accion } from '../domain/lifecycle';
+import { ACCIONES, ESTADOS, ESTADO_LABEL, escritoRefusal, isAccion, refusal, type Accion } from '../domain/lifecycle';
+import { enDiaInhabil } from '../domain/calendar';
 import type { TipoEscrito } from '../domain/escritos';
+import { plazoEscrito, type PlazoVisible } from '../domain/plazos-visibles';
 import { attempt, failed, formOf, keep, problem, seeOther, str, type Body } from './forms';
 
 const checked = (v: unknown) => v === 'on' || v === 'true' || v === '1' || v === true;
@@ -44,6 +46,12 @@ async function limites(deps: AppDeps) {
   const l = await limitesDeCarga(deps);
   return { ...l, extensiones: l.extensiones.join(', '), accept: l.extensiones.map((e) => `.${e}`).join(',') };
 }
+
+/** A plazo as the pages print it: whose it is and its end written out («Subsanar hasta el martes 01/12/2026, 23:59»). */
+const plazoVista = (p: PlazoVisible | null) => (p ? { ...p, texto: plazoEscrito(p) } : null);
+
+/** Where the «Subsanar» button takes the filer: the form on the case page. */
+export const subsanarUrl = (numero: string) => `/expedientes/${numero}#accion-subsanar`;
 
 const nombreDe = (unidades: Map<string, string>, codigo: string | null) => (codigo ? (unidades.get(codigo) ?? codigo) : 'Mesa de Partes');
 const porCodigo = (opciones: Opcion[]) => new Map(opciones.map((u) => [u.codigo, u.nombre]));
@@ -77,7 +85,13 @@ export async function listaPage(ctx: Context, deps: AppDeps, views: Views) {
   if (res.ok) {
     const { expedientes, siguiente } = res.value;
     data = {
-      expedientes: expedientes.map((e) => ({ ...e, tipoNombre: tipos.get(e.tipoDocumento) ?? e.tipoDocumento, unidadNombre: nombreDe(unidadNombre, e.unidad) })),
+      expedientes: expedientes.map((e) => ({
+        ...e,
+        tipoNombre: tipos.get(e.tipoDocumento) ?? e.tipoDocumento,
+        unidadNombre: nombreDe(unidadNombre, e.unidad),
+        plazo: plazoVista(e.plazo),
+        subsanarUrl: refusal('subsanar', { numero: e.numero, estado: e.estado, unidad: e.unidad, recibido: false }, p) === null ? subsanarUrl(e.numero) : null,
+      })),
       siguienteUrl: siguiente ? `/?${new URLSearchParams({ ...enlaces, despues: String(siguiente) })}` : undefined,
       primeraUrl: despues ? `/?${new URLSearchParams(enlaces)}` : undefined,
     };
@@ -128,11 +142,18 @@ export async function nuevo(ctx: Context, deps: AppDeps, views: Views) {
 // (streaming); the form's one-per-render key in the URL makes a double submit harmless.
 export async function presentar(ctx: Context, deps: AppDeps, views: Views) {
   const idempotencyKey = ctx.get('Idempotency-Key') || str(ctx.query.idem);
-  const res = await attempt(() => presentarExpediente(deps, requireCuenta(ctx), { idempotencyKey, readUpload: uploadReader(ctx, deps) }));
+  // The service reads the body; the text fields it read come back to the form (files are never kept).
+  let typed: Body = {};
+  const read = uploadReader(ctx, deps);
+  const readUpload: typeof read = async (rules) => {
+    const upload = await read(rules);
+    typed = upload.fields;
+    return upload;
+  };
+  const res = await attempt(() => presentarExpediente(deps, requireCuenta(ctx), { idempotencyKey, readUpload }));
   if (res.ok) return seeOther(ctx, `/expedientes/${res.value.numero}/cargo?nuevo=1`);
   failed(ctx, res.err);
-  // The body was read by the service: what was typed is gone, and files are never kept.
-  await nuevoPage(ctx, deps, views, { ...problem(res.err), reintento: true });
+  await nuevoPage(ctx, deps, views, { ...problem(res.err), valores: keep(typed), reintento: true });
 }
 
 // ---------- cargo (constancia de presentación) ----------
@@ -145,6 +166,7 @@ export async function cargo(ctx: Context, deps: AppDeps, views: Views) {
     documentos: exp.documentos.filter((d) => d.vigente && (d.rol === 'PRINCIPAL' || d.rol === 'ANEXO')),
     nuevo: ctx.query.nuevo === '1',
     fueraDeHorario: !!exp.fechaRecepcion && exp.fechaRecepcion !== exp.presentadoEn,
+    diaInhabil: !!exp.fechaRecepcion && !!exp.fechaPresentacion && enDiaInhabil(new Date(exp.presentadoEn), { presentacion: exp.fechaPresentacion, recepcion: new Date(exp.fechaRecepcion) }),
     esFiler: p.rol === 'ciudadano',
   });
 }
@@ -178,12 +200,14 @@ async function detallePage(ctx: Context, deps: AppDeps, views: Views, data: Body
     puede,
     hayAcciones: Object.values(puede).some(Boolean) || puedeEscrito,
     puedeEscrito,
-    observacion: observacion ? { motivo: observacion.nota, en: observacion.ocurridoEn, venceEn: exp.venceEn } : undefined,
+    observacion: observacion ? { motivo: observacion.nota, en: observacion.ocurridoEn } : undefined,
+    // Whose deadline runs now; the subsanación's is shown with the observation, the entity's with the data.
+    plazo: plazoVista(exp.plazo),
+    plazoEnDatos: !!exp.plazo && exp.plazo.tipo !== 'subsanacion',
     destinos: unidades.filter((u) => u.codigo !== exp.unidad),
     tipos,
     limites: l,
     plazoSubsanacion: deps.config.plazos.subsanacion,
-    mostrarPlazo: !!exp.venceEn && !FINAL_STATES.includes(exp.estado),
     aviso: ok && isAccion(ok) && !data.alerta ? OK_MENSAJE[ok] : undefined,
     errores: {},
     ...data,
@@ -275,6 +299,7 @@ export const escrito = (tipo: TipoEscrito) => async (ctx: Context, deps: AppDeps
     esSubsanacion: tipo === 'SUBSANACION',
     nuevo: ctx.query.nuevo === '1',
     fueraDeHorario: v.fechaRecepcion !== v.presentadoEn,
+    diaInhabil: enDiaInhabil(new Date(v.presentadoEn), { presentacion: v.fechaPresentacion, recepcion: new Date(v.fechaRecepcion) }),
     esFiler: p.rol === 'ciudadano',
   });
 };

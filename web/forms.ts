@@ -2,6 +2,7 @@
 // error next to its field, redirecting after a POST.
 import type { Context } from 'koa';
 import { AppError } from '../services/errors';
+import { InvalidFields } from '../services/validation';
 import { unavailableError } from '../http/errors';
 import { bodyOf } from '../http/validation';
 
@@ -59,13 +60,22 @@ export function seeOther(ctx: Context, url: string) {
 
 export const fieldId = (field: string) => `f-${field.replace(/[.[\]]+/g, '-').replace(/-$/, '')}`;
 
-/** Data for the summary alert and the field message of a service error. */
+/**
+ * Data for the summary alert and the field messages of a service error: every field with a
+ * problem gets its message beside it (`errores`), and the summary lists them all, in the order
+ * of the form, each linking to its field (`problemas`, when more than one).
+ */
 export function problem(err: AppError, rename: (field: string) => string = (f) => f) {
-  const field = err.field ? rename(err.field) : undefined;
+  const campos = err instanceof InvalidFields ? err.campos : err.field ? [{ campo: err.field, message: err.message }] : [];
+  const named = campos.filter((c) => c.campo).map((c) => ({ field: rename(c.campo), message: c.message }));
+  const errores: Record<string, string> = {};
+  for (const c of named) errores[c.field] ??= c.message;
+  const many = named.length > 1;
   return {
-    alerta: err.message,
-    alertaCampo: field ? fieldId(field) : undefined,
-    errores: field ? { [field]: err.message } : {},
+    alerta: many ? `Revise ${named.length} datos del formulario:` : err.message,
+    alertaCampo: named.length === 1 ? fieldId(named[0].field) : undefined,
+    problemas: many ? named.map((c) => ({ id: fieldId(c.field), mensaje: c.message })) : undefined,
+    errores,
   };
 }
 

@@ -2,3 +2,4 @@
 export { expedienteWorkflow } from './expediente/workflow';
 export { correoWorkflow } from './correo';
 export { escritoWorkflow, cargoEscritoWorkflow } from './escrito';
+export { resumenDiarioWorkflow } from './resumen-diario';

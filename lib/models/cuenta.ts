@@ -2,6 +2,7 @@
 // sessions, and the second factor (segundo-factor.ts).
 import type { JSONSchema, QueryBuilder, RelationMappings } from 'objection';
 import { ROLES_CUENTA, type RolCuenta } from '../../domain/principal';
+import { PREFERENCIAS_AVISOS, type PreferenciaAvisos } from '../../domain/avisos';
 import { BaseModel, boolean, dayOrNull, integer, oneOf, text, textOrNull } from './base';
 import { Unidad } from './catalogo';
 import { CodigoRecuperacion, DesafioSegundoFactor, SegundoFactor } from './segundo-factor';
@@ -48,6 +49,8 @@ export class Cuenta extends BaseModel {
   declare domicilio_fiscal: string | null;
   declare representante: Representante | null;
   declare unidad_codigo: string | null;
+  /** How staff are told that work arrived (domain/avisos.ts); citizens keep the default. */
+  declare avisos: PreferenciaAvisos;
   declare activo: boolean;
   declare created_at: Date;
   declare updated_at: Date;
@@ -84,6 +87,7 @@ export class Cuenta extends BaseModel {
       domicilio_fiscal: textOrNull,
       representante: { type: ['object', 'null'] },
       unidad_codigo: textOrNull,
+      avisos: oneOf(PREFERENCIAS_AVISOS),
       activo: boolean,
     },
   };

@@ -9,7 +9,7 @@ import { AppError, notFound } from '../errors';
 import { parse, text } from '../validation';
 import { deliverCalendarNotice } from '../calendario';
 import type { CuentaPrincipal } from '../../domain/principal';
-import { isValidDay } from '../../domain/calendar';
+import { addDays, easterSunday, isValidDay, nationalHolidays } from '../../domain/calendar';
 import { recordAudit } from '../../lib/audit';
 import { AvisoCalendario, DiaNoLaborable } from '../../lib/models';
 
@@ -36,6 +36,70 @@ export interface DiaNoLaborableVista {
 export async function listDiasNoLaborables(deps: Pick<AppDeps, 'db'>): Promise<DiaNoLaborableVista[]> {
   const dias = await DiaNoLaborable.query(deps.db).orderBy('fecha').select('fecha', 'descripcion');
   return dias.map(({ fecha, descripcion }) => ({ fecha, descripcion }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// One year at a glance: the national holidays the calendar already knows (domain/calendar.ts, with
+// Jueves and Viernes Santo computed from Easter) beside the days the admin registered.
+
+/** Names of the fixed national holidays, by MM-DD; the dates themselves are domain/calendar.ts's. */
+const FERIADOS: Record<string, string> = {
+  '01-01': 'Año Nuevo',
+  '05-01': 'Día del Trabajo',
+  '06-07': 'Batalla de Arica y Día de la Bandera',
+  '06-29': 'San Pedro y San Pablo',
+  '07-23': 'Día de la Fuerza Aérea del Perú',
+  '07-28': 'Fiestas Patrias',
+  '07-29': 'Fiestas Patrias',
+  '08-06': 'Batalla de Junín',
+  '08-30': 'Santa Rosa de Lima',
+  '10-08': 'Combate de Angamos',
+  '11-01': 'Día de Todos los Santos',
+  '12-08': 'Inmaculada Concepción',
+  '12-09': 'Batalla de Ayacucho',
+  '12-25': 'Navidad',
+};
+
+export const ANIO_MIN = 2000;
+export const ANIO_MAX = 2100;
+const anioSchema = z.object({
+  anio: z.coerce
+    .number({ error: `El año debe ser un número de ${ANIO_MIN} a ${ANIO_MAX}.` })
+    .int(`El año debe ser un número de ${ANIO_MIN} a ${ANIO_MAX}.`)
+    .min(ANIO_MIN, `El año debe ser un número de ${ANIO_MIN} a ${ANIO_MAX}.`)
+    .max(ANIO_MAX, `El año debe ser un número de ${ANIO_MIN} a ${ANIO_MAX}.`),
+});
+
+/** A non-working day of the year: a national holiday (the calendar's) or one the admin registered. */
+export interface DiaDelAnio {
+  fecha: string;
+  descripcion: string;
+  tipo: 'NACIONAL' | 'ENTIDAD';
+  /** Saturday or Sunday: not a business day anyway. */
+  finDeSemana: boolean;
+}
+
+/** The national holidays of `anio` with their names, in date order. */
+export function feriadosNacionales(anio: number): DiaDelAnio[] {
+  const pascua = easterSunday(anio);
+  const moviles: Record<string, string> = { [addDays(pascua, -3)]: 'Jueves Santo', [addDays(pascua, -2)]: 'Viernes Santo' };
+  return nationalHolidays(anio).map((fecha) => ({ fecha, descripcion: moviles[fecha] ?? FERIADOS[fecha.slice(5)] ?? 'Feriado nacional', tipo: 'NACIONAL' as const, finDeSemana: finDeSemana(fecha) }));
+}
+
+const finDeSemana = (fecha: string) => [0, 6].includes(new Date(`${fecha}T00:00:00Z`).getUTCDay());
+
+/** The year's non-working days besides weekends, national and registered, in date order (a day may be both). */
+export async function calendarioDelAnio(deps: Pick<AppDeps, 'db'>, anio: unknown) {
+  const a = parse(anioSchema, { anio }).anio;
+  const registrados = await DiaNoLaborable.query(deps.db)
+    .where('fecha', '>=', `${a}-01-01`)
+    .where('fecha', '<=', `${a}-12-31`)
+    .orderBy('fecha')
+    .select('fecha', 'descripcion');
+  const nacionales = feriadosNacionales(a);
+  const entidad = registrados.map(({ fecha, descripcion }) => ({ fecha, descripcion, tipo: 'ENTIDAD' as const, finDeSemana: finDeSemana(fecha) }));
+  const dias: DiaDelAnio[] = [...nacionales, ...entidad].sort((x, y) => x.fecha.localeCompare(y.fecha) || (x.tipo === 'NACIONAL' ? -1 : 1));
+  return { anio: a, dias, nacionales: nacionales.length, registrados: entidad.length };
 }
 
 export async function addDiaNoLaborable(deps: AppDeps, p: CuentaPrincipal, input: unknown) {

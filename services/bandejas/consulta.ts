@@ -7,6 +7,7 @@ import { badRequest, forbidden } from '../errors';
 import type { CuentaPrincipal } from '../../domain/principal';
 import { addDays, formatInstant, isBusinessDay, limaDay, limaInstant, type CalendarSettings } from '../../domain/calendar';
 import { OPEN_STATES, type Estado } from '../../domain/lifecycle';
+import { plazoVisible } from '../../domain/plazos-visibles';
 import { calendarSettings } from '../../lib/business-calendar';
 import { Cuenta, Expediente, TipoDocumento, Unidad } from '../../lib/models';
 import type { ExpedienteCabecera } from '../expedientes/consultas';
@@ -101,26 +102,51 @@ function filtrar(c: Consulta, q: Q) {
   if (c.codigo === 'sin-accion') q.where('e.updated_at', '<', sinAccionDesde(c.now, c.deps.config.supervision.diasSinAccion, c.cat.settings));
 }
 
-// Keyset cursor: the sort column at full (microsecond) precision and the id, opaque to clients.
+// Keyset cursor: the sort column at full (microsecond) precision (null for a case without it yet)
+// and the id, opaque to clients.
 const KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-export const encodeCursor = (k: string, id: number) => Buffer.from(JSON.stringify([k, id])).toString('base64url');
-function decodeCursor(c: string): [string, number] {
+export const encodeCursor = (k: string | null, id: number) => Buffer.from(JSON.stringify([k, id])).toString('base64url');
+function decodeCursor(c: string): [string | null, number] {
   try {
     const v: unknown = JSON.parse(Buffer.from(c, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && typeof v[0] === 'string' && KEY.test(v[0]) && Number.isSafeInteger(v[1]) && (v[1] as number) > 0) return [v[0], v[1] as number];
+    if (Array.isArray(v) && (v[0] === null || (typeof v[0] === 'string' && KEY.test(v[0]))) && Number.isSafeInteger(v[1]) && (v[1] as number) > 0) {
+      return [v[0] as string | null, v[1] as number];
+    }
   } catch {
     // falls through to the 400
   }
   throw badRequest('El cursor de página no es válido.', 'despues');
 }
 
+// A case just filed or subsanado has no deadline until its workflow computes it (a moment later):
+// the trays ordered by deadline list it last (ascending order puts nulls last) and still page it.
+const SIN_PLAZO_AL_FINAL: readonly BandejaCodigo[] = ['por-validar'];
+
+/** The rows after the cursor (k, id) in the order (col, id) `dir`, nulls last. */
+function despuesDe(q: Q, col: string, dir: 'asc' | 'desc', [k, id]: [string | null, number], conNulos: boolean) {
+  if (k === null) {
+    q.whereNull(`e.${col}`).where('e.id', dir === 'asc' ? '>' : '<', id);
+    return;
+  }
+  q.where((w) => {
+    w.whereRaw(`(e.${col}, e.id) ${dir === 'asc' ? '>' : '<'} (?::timestamptz, ?)`, [k, id]);
+    if (conNulos) w.orWhereNull(`e.${col}`);
+  });
+}
+
+// «Subsanado»: the step that put the case where it is now was the filer's subsanación (it came
+// back from OBSERVADO to whoever observed it); a later move (derivar, observar…) ends the mark.
+const SUBSANADO = `(select h.accion = 'SUBSANAR' from historial h where h.expediente_id = e.id
+  and h.accion in ('PRESENTAR', 'OBSERVAR', 'SUBSANAR', 'DERIVAR', 'ATENDER', 'ANULAR', 'ARCHIVAR')
+  order by h.secuencia desc limit 1) as subsanado`;
+
 const COLUMNAS = [
   'id', 'numero', 'estado', 'tipo_documento', 'numero_documento', 'asunto', 'remitente', 'folios', 'unidad',
   'recibido', 'fecha_presentacion', 'recibido_en', 'vence_en', 'vencido', 'updated_at', 'escrito_nuevo_en',
 ] as const;
 
-/** A tray row as read: the case's columns, its filer's document and the keyset key `k`. */
-export type FilaLeida = Pick<Expediente, (typeof COLUMNAS)[number]> & { doc_tipo: string | null; doc_numero: string | null; k: string };
+/** A tray row as read: the case's columns, its filer's document, whether it came back subsanado and the keyset key `k`. */
+export type FilaLeida = Pick<Expediente, (typeof COLUMNAS)[number]> & { doc_tipo: string | null; doc_numero: string | null; subsanado: boolean | null; k: string | null };
 
 /** The tray's rows in its order, from the cursor on; `limite` + 1 are read to know if more follow. */
 export function filas(c: Consulta, limite: number, despues?: string) {
@@ -130,15 +156,12 @@ export function filas(c: Consulta, limite: number, despues?: string) {
     .alias('e')
     .leftJoin('cuentas as c', 'c.id', 'e.cuenta_id')
     .select(...COLUMNAS.map((k) => `e.${k}`), 'c.tipo_documento as doc_tipo', 'c.numero_documento as doc_numero')
-    .select(raw(`to_char(e.${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k`))
+    .select(raw(`to_char(e.${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k`), raw(SUBSANADO))
     .modify('visibleTo', c.p);
   if (def.filtro) q.modify(def.filtro);
   alcance(c, q);
   filtrar(c, q);
-  if (despues) {
-    const [k, id] = decodeCursor(despues);
-    q.whereRaw(`(e.${col}, e.id) ${dir === 'asc' ? '>' : '<'} (?::timestamptz, ?)`, [k, id]);
-  }
+  if (despues) despuesDe(q, col, dir, decodeCursor(despues), SIN_PLAZO_AL_FINAL.includes(c.codigo));
   return q.orderBy(`e.${col}`, dir).orderBy('e.id', dir).limit(limite + 1).castTo<FilaLeida[]>();
 }
 
@@ -152,6 +175,8 @@ export interface FilaBandeja extends ExpedienteCabecera {
   diasSinAccion: number;
   /** The filer added an escrito the office holding the case has not opened yet. */
   escritoNuevo: boolean;
+  /** The case came back from OBSERVADO by the filer's subsanación, and nobody moved it since. */
+  subsanado: boolean;
   url: string;
   workflowUrl?: string;
 }
@@ -210,10 +235,12 @@ function fila(c: Consulta, r: FilaLeida, habilesEntre: (desde: Date, hasta: Date
     fechaRecepcion: r.recibido_en ? formatInstant(new Date(r.recibido_en)) : null,
     venceEn: vence ? formatInstant(vence) : null,
     vencido: vence !== null && (r.vencido || diasRestantes! < 0),
+    plazo: plazoVisible({ estado: r.estado, venceEn: vence ? formatInstant(vence) : null }, false),
     diasRestantes,
     ultimaAccionEn: formatInstant(ultima),
     diasSinAccion: Math.max(0, habilesEntre(ultima, now)),
     escritoNuevo: r.escrito_nuevo_en !== null,
+    subsanado: r.subsanado === true,
     url: `/expedientes/${r.numero}`,
     ...(SUPERVISION.includes(c.p.rol) ? { workflowUrl: temporalUi(c.deps).workflow(r.numero) } : {}),
   };

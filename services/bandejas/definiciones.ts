@@ -28,7 +28,8 @@ const desc = (col: Bandeja['orden']['col']) => ({ col, dir: 'desc' as const });
 
 /** In tab order; each role opens the trays that list it. */
 export const BANDEJAS = {
-  'por-validar': { titulo: 'Por validar', roles: ['mesa_partes', ...SUPERVISION], filtro: 'porValidar', orden: asc('recibido_en') },
+  // What is due first comes first: a subsanado case's plazo runs again from its subsanación's reception.
+  'por-validar': { titulo: 'Por validar', roles: ['mesa_partes', ...SUPERVISION], filtro: 'porValidar', orden: asc('vence_en') },
   'por-recibir': { titulo: 'Por recibir', roles: OFICINA, filtro: 'porRecibir', orden: asc('recibido_en') },
   'en-proceso': { titulo: 'En proceso', roles: OFICINA, filtro: 'enProceso', orden: asc('recibido_en') },
   observados: { titulo: 'Observados', roles: ['mesa_partes', ...OFICINA], filtro: 'observados', soloMesa: true, orden: asc('recibido_en') },

@@ -13,7 +13,7 @@ import { consultaBandeja } from './bandejas';
 
 const COLUMNAS: ExportColumna[] = [
   { clave: 'numero', titulo: 'Expediente', ancho: 15 },
-  { clave: 'fechaRecepcion', titulo: 'Recepción', tipo: 'fechaHora', ancho: 15 },
+  { clave: 'fechaRecepcion', titulo: 'Fecha de recepción', tipo: 'fechaHora', ancho: 15 },
   { clave: 'documento', titulo: 'Documento', ancho: 17 },
   { clave: 'asunto', titulo: 'Asunto', ancho: 36 },
   { clave: 'remitente', titulo: 'Remitente', ancho: 22 },
@@ -34,8 +34,8 @@ function filtrosLegibles(c: Consulta): [string, string][] {
   const out: [string, string][] = [];
   const unidad = p.rol === 'unidad' ? p.unidad : f.unidad;
   if (unidad) out.push(['Unidad', cat.unidades.get(unidad)?.nombre ?? unidad]);
-  if (f.desde) out.push(['Recibido desde', formatDay(f.desde)]);
-  if (f.hasta) out.push(['Recibido hasta', formatDay(f.hasta)]);
+  if (f.desde) out.push(['Fecha de recepción desde', formatDay(f.desde)]);
+  if (f.hasta) out.push(['Fecha de recepción hasta', formatDay(f.hasta)]);
   if (f.numero) out.push(['Número', f.numero]);
   if (f.asunto) out.push(['Asunto', f.asunto]);
   if (f.documento) out.push(['Documento del remitente', f.documento]);

@@ -5,7 +5,7 @@ import { raw } from 'objection';
 import { z } from 'zod';
 import type { AppDeps } from '../deps';
 import { AppError, badRequest } from '../errors';
-import { parse } from '../validation';
+import { parse, whenValid } from '../validation';
 import { blockedFor, hit, tooMany } from '../throttle';
 import { startMailDelivery } from '../mail';
 import { queueMail } from '../../lib/outbox';
@@ -58,7 +58,7 @@ const resetSchema = z
     password,
     passwordConfirmacion,
   })
-  .refine(passwordsMatch, { message: PASSWORDS_DIFFER, path: ['passwordConfirmacion'] });
+  .refine(passwordsMatch, { message: PASSWORDS_DIFFER, path: ['passwordConfirmacion'], when: whenValid('password', 'passwordConfirmacion') });
 
 /** Null when the link can be used; otherwise why not. */
 export async function resetLinkProblem(deps: AppDeps, token: string): Promise<string | null> {
@@ -93,8 +93,8 @@ const changeSchema = z
     password,
     passwordConfirmacion,
   })
-  .refine(passwordsMatch, { message: PASSWORDS_DIFFER, path: ['passwordConfirmacion'] })
-  .refine((d) => d.password !== d.passwordActual, { message: 'La contraseña nueva debe ser distinta de la actual.', path: ['password'] });
+  .refine(passwordsMatch, { message: PASSWORDS_DIFFER, path: ['passwordConfirmacion'], when: whenValid('password', 'passwordConfirmacion') })
+  .refine((d) => d.password !== d.passwordActual, { message: 'La contraseña nueva debe ser distinta de la actual.', path: ['password'], when: whenValid('password', 'passwordActual') });
 
 /** Changes the password with the current one; the other sessions end (this one stays). */
 export async function changePassword(deps: AppDeps, p: CuentaPrincipal, input: unknown): Promise<void> {

@@ -7,6 +7,7 @@ import { parse } from '../validation';
 import { Cuenta, type Representante } from '../../lib/models';
 import type { CuentaPrincipal, RolCuenta } from '../../domain/principal';
 import { direccion, domicilioFiscal, nombre, telefono } from './campos';
+import { PREFERENCIAS_AVISOS, recibeAvisos, type PreferenciaAvisos } from '../../domain/avisos';
 
 export interface Perfil {
   tipoPersona: 'NATURAL' | 'JURIDICA';
@@ -24,6 +25,8 @@ export interface Perfil {
   domicilioFiscal: string | null;
   representante: Representante | null;
   unidad: string | null;
+  /** How work avisos reach the person (staff who receive work only; null for everyone else). */
+  avisos: PreferenciaAvisos | null;
 }
 
 export async function getProfile(deps: AppDeps, p: Pick<CuentaPrincipal, 'cuentaId'>): Promise<Perfil> {
@@ -44,6 +47,7 @@ export async function getProfile(deps: AppDeps, p: Pick<CuentaPrincipal, 'cuenta
     domicilioFiscal: c.domicilio_fiscal,
     representante: c.representante,
     unidad: c.unidad_codigo,
+    avisos: recibeAvisos(c.rol) ? c.avisos : null,
   };
 }
 
@@ -57,6 +61,7 @@ const profileSchema = z
     telefono: telefono.optional(),
     direccion: direccion.optional(),
     domicilioFiscal: domicilioFiscal.optional(),
+    avisos: z.enum(PREFERENCIAS_AVISOS, { error: 'Elija cómo recibir los avisos: Cada aviso, Resumen diario o Ninguno.' }).optional(),
     _csrf: z.string().optional(),
   }, { error: (iss) => (iss.code === 'unrecognized_keys' ? `Campo no permitido: ${iss.keys.join(', ')}.` : undefined) })
   .strict();
@@ -67,11 +72,12 @@ export async function updateProfile(deps: AppDeps, p: Pick<CuentaPrincipal, 'cue
   const locked = LOCKED.find((k) => k in given);
   if (locked) throw badRequest('El número de documento, el correo, el tipo de persona y la razón social no se pueden modificar.', locked);
   const d = parse(profileSchema, input);
-  const { tipo_persona } = await Cuenta.query(deps.db).findById(p.cuentaId).select('tipo_persona').throwIfNotFound();
-  const changes: Partial<Pick<Cuenta, 'nombres' | 'apellido_paterno' | 'apellido_materno' | 'telefono' | 'direccion' | 'domicilio_fiscal'>> =
+  const { tipo_persona, rol } = await Cuenta.query(deps.db).findById(p.cuentaId).select('tipo_persona', 'rol').throwIfNotFound();
+  if (d.avisos && !recibeAvisos(rol)) throw badRequest('Solo el personal de mesa de partes y de las unidades orgánicas elige sus avisos de trabajo.', 'avisos');
+  const changes: Partial<Pick<Cuenta, 'nombres' | 'apellido_paterno' | 'apellido_materno' | 'telefono' | 'direccion' | 'domicilio_fiscal' | 'avisos'>> =
     tipo_persona === 'JURIDICA'
       ? { telefono: d.telefono, domicilio_fiscal: d.domicilioFiscal }
-      : { nombres: d.nombres, apellido_paterno: d.apellidoPaterno, apellido_materno: d.apellidoMaterno, telefono: d.telefono, direccion: d.direccion };
+      : { nombres: d.nombres, apellido_paterno: d.apellidoPaterno, apellido_materno: d.apellidoMaterno, telefono: d.telefono, direccion: d.direccion, avisos: d.avisos };
   const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
   if (Object.keys(set).length) await Cuenta.query(deps.db).findById(p.cuentaId).patch({ ...set, updated_at: deps.clock.now() });
   return getProfile(deps, p);

@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { AppDeps } from '../deps';
 import { AppError, badRequest, notFound } from '../errors';
-import { parse } from '../validation';
+import { parse, whenValid } from '../validation';
 import { startMailDelivery } from '../mail';
 import { recordAudit } from '../../lib/audit';
 import { Cuenta, Unidad } from '../../lib/models';
@@ -20,7 +20,8 @@ const rol = z.enum(['mesa_partes', 'unidad', 'supervisor', 'admin'], { error: 'E
 const unidad = z.string().trim().max(20).optional();
 // Unit staff need their office; for the other roles it is optional.
 const hasUnidad = (d: { rol: string; unidad?: string }) => d.rol !== 'unidad' || !!d.unidad;
-const UNIDAD_MISSING = { message: 'Elija la unidad orgánica del personal.', path: ['unidad'] };
+// Checked whenever the role is valid, whatever else is wrong with the form.
+const UNIDAD_MISSING = { message: 'Elija la unidad orgánica del personal.', path: ['unidad'], when: whenValid('rol') };
 
 const staffSchema = z
   .object({

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { AppDeps } from '../deps';
 import { AppError } from '../errors';
-import { parse, text } from '../validation';
+import { parse, text, whenValid } from '../validation';
 import { startMailDelivery } from '../mail';
 import { IdentityRegistryUnavailable } from '../../lib/identity-registry';
 import { hashPassword } from '../../lib/secrets';
@@ -46,7 +46,7 @@ const natural = z
     direccion: direccion.optional(),
     ...common,
   })
-  .superRefine(documentoRefine);
+  .superRefine(documentoRefine, { when: whenValid('tipoDocumento', 'numeroDocumento') });
 
 const representante = z
   .object({
@@ -57,7 +57,7 @@ const representante = z
     apellidoMaterno: nombre('el apellido materno del representante'),
     telefono,
   }, { error: 'Ingrese los datos del representante.' })
-  .superRefine(documentoRefine);
+  .superRefine(documentoRefine, { when: whenValid('tipoDocumento', 'numeroDocumento') });
 
 const juridica = z.object({
   tipoPersona: z.literal('JURIDICA'),
@@ -69,18 +69,19 @@ const juridica = z.object({
   ...common,
 });
 
+// Each check across fields runs as soon as its own fields are valid, whatever else is wrong.
 const registration = z
   .discriminatedUnion('tipoPersona', [natural, juridica], { error: 'Elija el tipo de persona: NATURAL o JURIDICA.' })
-  .superRefine((d, ctx) => {
-    if (d.email !== d.emailConfirmacion) ctx.addIssue({ code: 'custom', message: 'Los correos electrónicos no coinciden.', path: ['emailConfirmacion'] });
-    if (d.password !== d.passwordConfirmacion) ctx.addIssue({ code: 'custom', message: 'Las contraseñas no coinciden.', path: ['passwordConfirmacion'] });
-    if (d.tipoPersona === 'NATURAL') {
+  .refine((d) => d.email === d.emailConfirmacion, { message: 'Los correos electrónicos no coinciden.', path: ['emailConfirmacion'], when: whenValid('email', 'emailConfirmacion') })
+  .refine((d) => d.password === d.passwordConfirmacion, { message: 'Las contraseñas no coinciden.', path: ['passwordConfirmacion'], when: whenValid('password', 'passwordConfirmacion') })
+  .refine(
+    (d) => {
+      if (d.tipoPersona !== 'NATURAL') return true;
       const born = Date.parse(`${d.fechaNacimiento}T00:00:00Z`);
-      if (Number.isNaN(born) || born > Date.now() || born < Date.parse('1900-01-01')) {
-        ctx.addIssue({ code: 'custom', message: 'La fecha de nacimiento no es válida.', path: ['fechaNacimiento'] });
-      }
-    }
-  });
+      return !Number.isNaN(born) && born <= Date.now() && born >= Date.parse('1900-01-01');
+    },
+    { message: 'La fecha de nacimiento no es válida.', path: ['fechaNacimiento'], when: whenValid('fechaNacimiento') },
+  );
 
 export type Registration = z.infer<typeof registration>;
 

@@ -2,7 +2,7 @@
 // asunto, both dates and the seguimiento (no files, no notes, no personal data).
 import { z } from 'zod';
 import { formatInstant } from '../../domain/calendar';
-import { NUMERO_EXPEDIENTE } from '../../domain/formats';
+import { normalizeClaveSeguimiento, normalizeNumeroExpediente } from '../../domain/formats';
 import type { Estado } from '../../domain/lifecycle';
 import { Expediente, Historial } from '../../lib/models';
 import type { AppDeps } from '../deps';
@@ -14,9 +14,14 @@ import { claveCorrecta } from './clave-seguimiento';
 /** Failed look-ups allowed per IP and window (429 after that). */
 export const CONSULTA_LIMIT = { max: 30, windowMs: 10 * 60_000 };
 
+// As people copy them from the cargo: «10-2026» is 00010-2026; the password in any case, with spaces.
 const consultaSchema = z.object({
-  numero: z.string({ error: 'Ingrese el número de expediente.' }).trim().regex(NUMERO_EXPEDIENTE, 'El número tiene la forma 00123-2026.'),
-  clave: text('la clave de seguimiento', 4, 40),
+  numero: z
+    .string({ error: 'Ingrese el número de expediente.' })
+    .trim()
+    .min(1, 'Ingrese el número de expediente.')
+    .transform((v, ctx) => normalizeNumeroExpediente(v) ?? (ctx.addIssue({ code: 'custom', message: 'El número tiene la forma 00123-2026.' }), z.NEVER)),
+  clave: text('la clave de seguimiento', 4, 40).transform(normalizeClaveSeguimiento),
 });
 
 export interface ConsultaPublica {

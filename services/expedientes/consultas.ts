@@ -3,9 +3,10 @@
 import { z } from 'zod';
 import { formatInstant, isValidDay } from '../../domain/calendar';
 import { NUMERO_EXPEDIENTE } from '../../domain/formats';
-import { ESTADOS, type Estado } from '../../domain/lifecycle';
+import { ESTADOS, OPEN_STATES, type Estado } from '../../domain/lifecycle';
 import type { Principal } from '../../domain/principal';
 import { notaVisible } from '../../domain/publicidad';
+import { notificacionConPlazo, plazoVisible, type PlazoVisible } from '../../domain/plazos-visibles';
 import { Documento, Expediente, Historial, Notificacion, TipoDocumento, Unidad, type RolDocumento } from '../../lib/models';
 import type { DocRef } from '../../workflows/definitions';
 import type { AppDeps } from '../deps';
@@ -73,8 +74,11 @@ export interface ExpedienteCabecera {
   recibido: boolean;
   fechaPresentacion: string | null;
   fechaRecepcion: string | null;
+  /** The end of the plazo running now (null once the case ended). */
   venceEn: string | null;
   vencido: boolean;
+  /** That plazo and whose it is, as the viewer reads it (domain/plazos-visibles.ts). */
+  plazo: PlazoVisible | null;
 }
 
 export interface ExpedienteDetalle extends ExpedienteCabecera {
@@ -93,6 +97,13 @@ export interface ExpedienteDetalle extends ExpedienteCabecera {
 }
 
 const instantOrNull = (d: Date | null) => (d ? formatInstant(new Date(d)) : null);
+
+/** A finished case keeps its last deadline in the read model: none runs any more. */
+const venceVigente = (r: Pick<Expediente, 'estado' | 'vence_en'>) => (OPEN_STATES.includes(r.estado) ? instantOrNull(r.vence_en) : null);
+
+/** The case's plazo as `viewer` reads it: the filer's own words («Su plazo…») or staff's. */
+export const plazoPara = (viewer: Principal, r: Pick<Expediente, 'estado' | 'vence_en'>) =>
+  plazoVisible({ estado: r.estado, venceEn: venceVigente(r) }, viewer.kind !== 'cuenta' || viewer.rol === 'ciudadano');
 
 /** The case with its files, its seguimiento and its notifications, as `viewer` may read it. */
 export async function expedienteDetail(deps: AppDeps, row: Expediente, viewer: Principal): Promise<ExpedienteDetalle> {
@@ -123,8 +134,9 @@ export async function expedienteDetail(deps: AppDeps, row: Expediente, viewer: P
     presentadoEn: formatInstant(new Date(row.presentado_en)),
     fechaPresentacion: row.fecha_presentacion,
     fechaRecepcion: instantOrNull(row.recibido_en),
-    venceEn: instantOrNull(row.vence_en),
+    venceEn: venceVigente(row),
     vencido: row.vencido,
+    plazo: plazoPara(viewer, row),
     cargoUrl: `/api/v1/expedientes/${row.numero}/cargo.pdf`,
     codigoVerificacion: row.codigo_verificacion,
     documentos: documentos.map(documentoVista),
@@ -201,6 +213,7 @@ export interface ExpedienteResumen {
   fechaPresentacion: string | null;
   venceEn: string | null;
   vencido: boolean;
+  plazo: PlazoVisible | null;
 }
 
 export interface ListaExpedientes {
@@ -240,9 +253,30 @@ export async function listExpedientes(deps: AppDeps, p: Principal, filtros: unkn
       remitente: r.remitente,
       presentadoEn: formatInstant(new Date(r.presentado_en)),
       fechaPresentacion: r.fecha_presentacion,
-      venceEn: instantOrNull(r.vence_en),
+      venceEn: venceVigente(r),
       vencido: r.vencido,
+      plazo: plazoPara(p, r),
     })),
     siguiente: rows.length > f.limite ? page[page.length - 1].id : null,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// A notification's plazo
+
+/**
+ * The plazo a notification `viewer` opened still runs, as the case's page shows it, with the case's
+ * state: only the observation the case is still OBSERVADO for has one (domain/plazos-visibles.ts).
+ * `n` comes from services/casilla, which already checked that `viewer` may open it.
+ */
+export async function plazoDeNotificacion(
+  deps: AppDeps,
+  viewer: Principal,
+  n: { id: number; expediente: string; categoria: Notificacion['tipo']; venceEn: string | null },
+): Promise<{ estado: Estado; plazo: PlazoVisible | null }> {
+  const caso = await Expediente.query(deps.db).findOne({ numero: n.expediente }).select('id', 'estado', 'vence_en').throwIfNotFound();
+  const ultima = await Notificacion.query(deps.db).where({ expediente_id: caso.id, tipo: 'OBSERVACION' }).orderBy('id', 'desc').first().select('id');
+  if (!notificacionConPlazo(n, { estado: caso.estado, observacionVigente: ultima?.id ?? null })) return { estado: caso.estado, plazo: null };
+  // The case's deadline moves with the calendar; the one deposited is the fallback while it is computed.
+  return { estado: caso.estado, plazo: plazoPara(viewer, { estado: caso.estado, vence_en: caso.vence_en ?? (n.venceEn ? new Date(n.venceEn) : null) }) };
 }

@@ -2,7 +2,7 @@
 // it gets its number, its tracking password and its cargo, and the case's workflow starts.
 import { z } from 'zod';
 import { formatInstant } from '../../domain/calendar';
-import { NUMERO_EXPEDIENTE } from '../../domain/formats';
+import { normalizeNumeroExpediente } from '../../domain/formats';
 import type { Estado } from '../../domain/lifecycle';
 import type { Principal } from '../../domain/principal';
 import { newVerificationCode } from '../../lib/documents';
@@ -31,8 +31,16 @@ const filingSchema = z.object({
   numeroDocumento: z.preprocess((v) => (v === undefined || v === '' ? 'S/N' : v), text('el número de documento', 1, 60)),
   asunto: text('el asunto', 3, 500),
   contenido: z.string().trim().max(4000, 'El contenido no puede tener más de 4000 caracteres.').default(''),
-  antecedente: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().regex(NUMERO_EXPEDIENTE, 'El antecedente debe ser un número de expediente como 00123-2026.').optional()),
+  antecedente: z.preprocess(
+    (v) => (typeof v === 'string' && !v.trim() ? undefined : v),
+    z
+      .string()
+      .transform((v, ctx) => normalizeNumeroExpediente(v) ?? (ctx.addIssue({ code: 'custom', message: 'El antecedente debe ser un número de expediente como 00123-2026.' }), z.NEVER))
+      .optional(),
+  ),
   destino: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().max(20).optional()),
+  // Checked with the fields (set from the files received), so the form names every problem at once.
+  principal: z.literal(true, { error: 'Adjunte el documento principal en PDF.' }),
   folios,
   remitente: z.string().trim().max(200).optional(),
   aceptaPrivacidad: z.preprocess((v) => v === 'true' || v === 'on' || v === '1' || v === true, z.literal(true, { error: 'Debe aceptar la política de privacidad.' })),
@@ -74,8 +82,7 @@ async function presentar(deps: AppDeps, p: Principal, input: PresentarInput): Pr
   if (key && !/^[\w.:-]{8,200}$/.test(key)) throw badRequest('La cabecera Idempotency-Key debe tener entre 8 y 200 caracteres (letras, números, . : _ -).');
   // Every file stored (and scanned clean, with an antivirus) before a number is taken.
   const { fields, files } = await input.readUpload(await filingRules(deps));
-  const d = parse(filingSchema, fields);
-  if (!files.some((f) => f.field === 'principal')) throw badRequest('Adjunte el documento principal en PDF.', 'principal');
+  const d = parse(filingSchema, { ...fields, principal: files.some((f) => f.field === 'principal') || undefined });
   const plazoAtencionDias = await checkReferences(deps, p, d);
   const remitente = remitenteOf(p, d);
   const now = deps.clock.now();

@@ -1,11 +1,10 @@
 // What a verification code (printed on a cargo or a constancia) certifies: which document of
 // which case, when it was issued, its SHA-256 and, for a constancia, the notification.
 import { formatInstant } from '../../domain/calendar';
+import { normalizeCodigoVerificacion } from '../../domain/formats';
 import { Expediente, Verificacion } from '../../lib/models';
 import type { FirmaRegistrada } from '../../lib/signing';
 import type { AppDeps } from '../deps';
-
-const CODIGO = /^[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}$/;
 
 /** A notification as its constancia's verification record keeps it. */
 interface NotificacionRegistrada {
@@ -63,10 +62,10 @@ function certifiedNotification(n: NotificacionRegistrada): NotificacionCertifica
   };
 }
 
-/** The document a code certifies (any case), or null when no document has it. */
+/** The document a code certifies (as typed or pasted: any case, spaces, dashes), or null when no document has it. */
 export async function verificar(deps: AppDeps, codigo: string): Promise<Verificado | null> {
-  const c = codigo.toUpperCase();
-  if (!CODIGO.test(c)) return null;
+  const c = normalizeCodigoVerificacion(codigo);
+  if (!c) return null;
   const v = await Verificacion.query(deps.db).findById(c);
   const exp = v && (await Expediente.query(deps.db).findById(v.expediente_id));
   if (!v || !exp) return null;

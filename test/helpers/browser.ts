@@ -1,6 +1,9 @@
 // Headless Chromium for the page walks: one browser, a fresh context (cookies, downloads) per
-// person, logged in through the login form, and every page error and Content Security Policy
-// violation collected for the test to check.
+// person, logged in through the login form, and every page error, Content Security Policy
+// violation and accessibility violation (axe-core, on every page a walk navigates to) collected
+// for the test to check.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import puppeteer, { type Browser, type Page, type Target } from 'puppeteer-core';
 import { required, TEST_PASSWORD } from './stack';
 import { freshCode } from './totp';
@@ -16,6 +19,50 @@ export interface Walk {
   /** A new context logged in as `usuario`, on the page `volver` after login. */
   session(usuario: string, volver: string, opts?: { downloadPath?: string }): Promise<Page>;
   close(): Promise<void>;
+}
+
+/** axe-core from npm, run inside the page through the DevTools protocol (the CSP does not apply). */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface AxeViolation {
+  id: string;
+  help: string;
+  nodes: { target: unknown[] }[];
+}
+
+/**
+ * The accessibility violations axe-core finds on the page now (WCAG 2.1 A and AA and axe's best
+ * practices), one line each: `axe <path>: <rule>: <help> (<first elements>)`. A page that is not
+ * HTML (a PDF in the viewer, an image) has none.
+ */
+export async function axeViolations(p: Page): Promise<string[]> {
+  const path = new URL(p.url()).pathname;
+  if ((await p.evaluate(() => document.contentType)) !== 'text/html') return [];
+  await p.evaluate(AXE_SOURCE);
+  const violations = (await p.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: unknown[] }> } }).axe;
+    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
+  })) as AxeViolation[];
+  return violations.map((v) => `axe ${path}: ${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+/**
+ * Every navigation of `p` the test waits for (goto, reload, waitForNavigation) is followed by an
+ * axe-core check of the page it lands on, before the test goes on; what it finds goes to `errors`.
+ */
+function auditNavigations(p: Page, errors: string[]) {
+  const audit = async () => {
+    errors.push(...(await axeViolations(p)));
+  };
+  const wrap = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      const r = await fn(...a);
+      await audit();
+      return r;
+    };
+  p.goto = wrap(p.goto.bind(p));
+  p.reload = wrap(p.reload.bind(p));
+  p.waitForNavigation = wrap(p.waitForNavigation.bind(p));
 }
 
 export async function openBrowser(base: string): Promise<Walk> {
@@ -42,6 +89,7 @@ export async function openBrowser(base: string): Promise<Walk> {
       // The whole suite runs several stacks and browsers on two cores: a page may wait its turn.
       p.setDefaultTimeout(90_000);
       p.on('pageerror', (e) => errors.push(`${usuario}: ${String(e)}`));
+      auditNavigations(p, errors);
       await p.goto(`${base}/ingresar?volver=${encodeURIComponent(volver)}`);
       await p.type('#f-usuario', usuario);
       await p.type('#f-password', TEST_PASSWORD);

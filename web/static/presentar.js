@@ -2,7 +2,9 @@
 // to /expedientes/nuevo. With it:
 // - "Si lo envía ahora" is refreshed from GET /api/v1/calendario/presentacion every minute;
 // - folios are suggested from the page count of the chosen PDFs (when the browser can read it);
-// - sizes are checked before uploading anything;
+// - the form has novalidate: required fields, formats and sizes are checked before uploading
+//   anything, and every problem is shown at once, beside its field and in the summary, as the
+//   server shows them (no browser tooltips);
 // - the form is sent with XMLHttpRequest to POST /api/v1/expedientes, with a progress bar, the
 //   X-CSRF-Token header and an Idempotency-Key kept for the life of the page, so a double click
 //   or a retry after a dropped connection returns the same expediente;
@@ -148,56 +150,123 @@
       foliosAuto.textContent = 'Los PDF elegidos tienen ' + total + (total === 1 ? ' página' : ' páginas') + '. Corrija el número si sus documentos tienen otra cantidad de hojas.';
     });
   }
-  principal.addEventListener('change', function () { limpiar(); sugerirFolios(); });
-  anexos.addEventListener('change', function () { limpiar(); sugerirFolios(); });
+  principal.addEventListener('change', function () { limpiarCampo(principal); sugerirFolios(); });
+  anexos.addEventListener('change', function () { limpiarCampo(anexos); sugerirFolios(); });
 
-  // ---------- errors ----------
+  // ---------- errors: all of them at once, beside each field and listed in the summary ----------
+  var NUMERO = /^0*\d{1,5}\s*[-\u2010-\u2015\/]\s*\d{4}$/;
   function limpiar() {
     alerta.hidden = true;
     alerta.textContent = '';
-    var viejos = form.querySelectorAll('.js-error');
+    var resumen = $('resumen');
+    if (resumen) resumen.hidden = true;
+    var viejos = form.querySelectorAll('.field-error');
     for (var i = 0; i < viejos.length; i++) viejos[i].parentNode.removeChild(viejos[i]);
     var campos = form.querySelectorAll('[aria-invalid="true"]');
     for (var j = 0; j < campos.length; j++) {
       campos[j].removeAttribute('aria-invalid');
-      var f = campos[j].closest('.field, .check');
-      if (f) f.classList.remove('has-error');
+      var ayuda = (campos[j].getAttribute('aria-describedby') || '').split(/\s+/).filter(function (id) { return id && !/-error$/.test(id); }).join(' ');
+      if (ayuda) campos[j].setAttribute('aria-describedby', ayuda);
+      else campos[j].removeAttribute('aria-describedby');
     }
+    var cajas = form.querySelectorAll('.has-error');
+    for (var k = 0; k < cajas.length; k++) cajas[k].classList.remove('has-error');
   }
-  function mostrarError(mensaje, campo) {
+  /** A field the person just changed loses its message (the summary stays until the next submit). */
+  function limpiarCampo(input) {
+    var caja = input.closest('.field, .check');
+    var e = $(input.id + '-error');
+    if (e) e.parentNode.removeChild(e);
+    if (caja) caja.classList.remove('has-error');
+    input.removeAttribute('aria-invalid');
+    var ayuda = (input.getAttribute('aria-describedby') || '').split(/\s+/).filter(function (id) { return id && id !== input.id + '-error'; }).join(' ');
+    if (ayuda) input.setAttribute('aria-describedby', ayuda);
+    else input.removeAttribute('aria-describedby');
+  }
+  function campoDe(nombre) {
+    var input = nombre ? form.querySelector('[name="' + String(nombre).replace(/["\\]/g, '') + '"]') : null;
+    return input && input.type !== 'hidden' ? input : null;
+  }
+  /** problemas: [{ mensaje, campo? }]; shown in the order of the form's fields. */
+  function mostrarErrores(problemas) {
     limpiar();
-    var p = document.createElement('p');
-    p.textContent = mensaje;
-    alerta.appendChild(p);
-    alerta.hidden = false;
-    var input = campo ? form.querySelector('[name="' + String(campo).replace(/["\\]/g, '') + '"]') : null;
-    if (input && input.type !== 'hidden') {
-      var caja = input.closest('.field, .check');
-      if (caja) {
-        caja.classList.add('has-error');
-        var e = document.createElement('p');
-        e.className = 'field-error js-error';
-        e.id = input.id + '-js-error';
-        e.textContent = mensaje;
-        caja.appendChild(e);
-        input.setAttribute('aria-describedby', ((input.getAttribute('aria-describedby') || '') + ' ' + e.id).trim());
+    var lista = problemas.map(function (p, i) { return { mensaje: p.mensaje, input: campoDe(p.campo), i: i }; });
+    lista.sort(function (a, b) {
+      if (!a.input || !b.input) return (a.input ? 1 : 0) - (b.input ? 1 : 0) || a.i - b.i;
+      if (a.input === b.input) return a.i - b.i;
+      return a.input.compareDocumentPosition(b.input) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
+    });
+    var cabecera = document.createElement('p');
+    alerta.appendChild(cabecera);
+    var ul = document.createElement('ul');
+    ul.className = 'resumen-problemas';
+    var marcados = [];
+    lista.forEach(function (p) {
+      var input = p.input;
+      if (input && marcados.indexOf(input) < 0) {
+        marcados.push(input);
+        var caja = input.closest('.field, .check');
+        if (caja) {
+          caja.classList.add('has-error');
+          var e = document.createElement('p');
+          e.className = 'field-error';
+          e.id = input.id + '-error';
+          e.textContent = p.mensaje;
+          caja.appendChild(e);
+          input.setAttribute('aria-describedby', ((input.getAttribute('aria-describedby') || '') + ' ' + e.id).trim());
+        }
+        input.setAttribute('aria-invalid', 'true');
       }
-      input.setAttribute('aria-invalid', 'true');
-      input.focus();
+      var li = document.createElement('li');
+      if (input) {
+        var a = document.createElement('a');
+        a.href = '#' + input.id;
+        a.textContent = p.mensaje;
+        li.appendChild(a);
+      } else {
+        li.textContent = p.mensaje;
+      }
+      ul.appendChild(li);
+    });
+    if (lista.length === 1) {
+      cabecera.textContent = lista[0].mensaje;
     } else {
-      alerta.focus();
+      cabecera.textContent = 'Revise ' + lista.length + ' datos del formulario:';
+      alerta.appendChild(ul);
     }
+    alerta.hidden = false;
+    // One problem: straight to its field; several: to the summary that lists them.
+    if (lista.length === 1 && lista[0].input) lista[0].input.focus();
+    else alerta.focus();
   }
-  function revisarTamanos() {
+  var mostrarError = function (mensaje, campo) { mostrarErrores([{ mensaje: mensaje, campo: campo }]); };
+  /** What the browser can tell before sending anything (the server checks all of it again). */
+  function revisar() {
+    var problemas = [];
+    var falta = function (campo, mensaje) { problemas.push({ campo: campo, mensaje: mensaje }); };
+    if (!form.elements.tipoDocumento.value) falta('tipoDocumento', 'Elija el tipo de documento.');
+    var asunto = form.elements.asunto.value.trim();
+    if (!asunto) falta('asunto', 'Ingrese el asunto.');
+    else if (asunto.length < 3) falta('asunto', 'El asunto debe tener al menos 3 caracteres.');
+    var antecedente = form.elements.antecedente.value.trim();
+    if (antecedente && !NUMERO.test(antecedente)) falta('antecedente', 'El antecedente debe ser un número de expediente como 00123-2026.');
     var f = principal.files[0];
-    if (f && f.size > limites.principal) return { mensaje: 'El documento principal «' + f.name + '» supera el máximo de ' + limites.principal / MB + ' MB.', campo: 'principal' };
-    if (f && !esPdf(f)) return { mensaje: 'El documento principal debe ser un PDF.', campo: 'principal' };
-    if (anexos.files.length > limites.anexos) return { mensaje: 'Puede adjuntar hasta ' + limites.anexos + ' anexos.', campo: 'anexos' };
-    for (var i = 0; i < anexos.files.length; i++) {
-      var max = i === 0 ? limites.primerAnexo : limites.anexo;
-      if (anexos.files[i].size > max) return { mensaje: 'El anexo «' + anexos.files[i].name + '» supera el máximo de ' + max / MB + ' MB.', campo: 'anexos' };
+    if (!f) falta('principal', 'Adjunte el documento principal en PDF.');
+    else if (!esPdf(f)) falta('principal', 'El documento principal debe ser un PDF.');
+    else if (f.size > limites.principal) falta('principal', 'El documento principal «' + f.name + '» supera el máximo de ' + limites.principal / MB + ' MB.');
+    if (anexos.files.length > limites.anexos) falta('anexos', 'Puede adjuntar hasta ' + limites.anexos + ' anexos.');
+    else {
+      for (var i = 0; i < anexos.files.length; i++) {
+        var max = i === 0 ? limites.primerAnexo : limites.anexo;
+        if (anexos.files[i].size > max) { falta('anexos', 'El anexo «' + anexos.files[i].name + '» supera el máximo de ' + max / MB + ' MB.'); break; }
+      }
     }
-    return null;
+    var n = folios.value.trim();
+    if (n && !/^\d+$/.test(n)) falta('folios', 'Los folios deben ser un número entero.');
+    else if (n && Number(n) < 1) falta('folios', 'Los folios deben ser al menos 1.');
+    else if (n && Number(n) > 100000) falta('folios', 'Los folios no pueden ser más de 100 000.');
+    if (!form.elements.aceptaPrivacidad.checked) falta('aceptaPrivacidad', 'Debe aceptar la política de privacidad.');
+    return problemas;
   }
 
   // ---------- sending ----------
@@ -216,8 +285,8 @@
   form.addEventListener('submit', function (ev) {
     ev.preventDefault();
     if (enviando) return;
-    var problema = revisarTamanos();
-    if (problema) return mostrarError(problema.mensaje, problema.campo);
+    var problemas = revisar();
+    if (problemas.length) return mostrarErrores(problemas);
     limpiar();
     var datos = new FormData(form);
     datos.delete('_csrf');
@@ -250,7 +319,11 @@
       }
       terminar();
       var err = r && r.error ? r.error : null;
-      mostrarError(err ? err.message : 'No se pudo enviar su documento (error ' + x.status + '). Intente nuevamente.', err && err.campo);
+      if (err && err.campos && err.campos.length) {
+        mostrarErrores(err.campos.map(function (c) { return { mensaje: c.message, campo: c.campo }; }));
+      } else {
+        mostrarError(err ? err.message : 'No se pudo enviar su documento (error ' + x.status + '). Intente nuevamente.', err && err.campo);
+      }
     };
     x.onerror = x.ontimeout = function () {
       terminar();

@@ -37,6 +37,12 @@ export function setHandlers(c: Caso, casilla: Casilla) {
   const checkInput = (r: InputRefusal | null) => {
     if (r) throw ApplicationFailure.create({ type: REFUSED, message: r.reason, nonRetryable: true, details: [{ campo: r.field }] });
   };
+  // Since 'avisos-personal' the staff whose desk the step put the case on are told (issue #15).
+  const avisarPersonal = async (secuencia: number) => {
+    if (!patched('avisos-personal')) return;
+    const r = await acts.avisarPersonal({ numero: s.numero, secuencia });
+    for (const id of r.correoIds) await mail(id, r.maxRetrySeconds);
+  };
 
   setHandler(estadoQuery, c.view);
   setHandler(calendarioSignal, () => {
@@ -98,10 +104,12 @@ export function setHandlers(c: Caso, casilla: Casilla) {
         c.plazoDirty = true;
         const subsanacion = { asunto: 'Subsanación de observaciones', contenido: nota, documentos: recorded, recepcion, idempotencyKey: null };
         await registrar({ numero: s.numero, tipo: 'SUBSANACION', secuencia: v.secuencia, actor: actor.usuario, ...subsanacion });
+        await avisarPersonal(v.secuencia);
         return v;
       }
       c.oficina.desde = await acts.receptionInstant({ en: new Date().toISOString() });
       c.plazoDirty = true;
+      await avisarPersonal(v.secuencia);
       return v;
     },
     {
@@ -126,7 +134,11 @@ export function setHandlers(c: Caso, casilla: Casilla) {
 
   setHandler(
     derivarUpdate,
-    ({ actor, unidad, proveido }) => c.transition('DERIVAR', actor, 'DERIVADO', { unidad, recibido: false, nota: proveido }),
+    async ({ actor, unidad, proveido }) => {
+      const v = await c.transition('DERIVAR', actor, 'DERIVADO', { unidad, recibido: false, nota: proveido });
+      await avisarPersonal(v.secuencia);
+      return v;
+    },
     {
       validator: ({ actor, unidad }) => {
         check('derivar', actor);
