@@ -205,7 +205,9 @@ test('in a browser: derivar → recibir → atender from the trays', async (t) =
     await Promise.all([unidad.waitForNavigation(), unidad.click(rowLink(numero))]);
     await Promise.all([unidad.waitForNavigation(), unidad.click('form[data-accion="recibir"] button')]);
     t.regex(await text(unidad), /Usted recibió el expediente en su unidad\./);
-    await unidad.goto(`${base}/bandeja/en-proceso`);
+    // Leaving the case page (it embeds the PDF viewer) waits for the tray's DOM only: under a
+    // loaded machine the viewer can hold up the old page's unload and with it the 'load' event.
+    await unidad.goto(`${base}/bandeja/en-proceso`, { waitUntil: 'domcontentloaded' });
     await Promise.all([unidad.waitForNavigation(), unidad.click(rowLink(numero))]);
     await unidad.click('#accion-atender summary');
     await unidad.type('#f-atender-comentario', 'Se emite opinión legal favorable.');
