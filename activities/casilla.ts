@@ -7,7 +7,7 @@ import type { Storage } from '../lib/storage';
 import type { PdfRenderer } from '../lib/pdf';
 import type { BusinessCalendar } from '../lib/business-calendar';
 import type { Actor, DocRef } from '../workflows/definitions';
-import { constanciaHtml, formatLimaInstant, newVerificationCode } from '../lib/documents';
+import { constanciaHtml, formatLimaInstant, institucionDe, newVerificationCode } from '../lib/documents';
 import { firmaRegistrada } from '../lib/signing';
 import { queueMail } from '../lib/outbox';
 import { displayName } from '../domain/persona';
@@ -159,7 +159,7 @@ export function createCasillaActivities(deps: CasillaActivityDeps) {
       const vence = n.vence ? new Date(n.vence) : null;
       const verificacionUrl = `${config.http.publicUrl}/verificacion/${n.codigo_verificacion}`;
       const { pdf, sello } = await deps.pdf.issue((sello) => constanciaHtml({
-        institucion: { nombre: config.institution.name, ruc: config.institution.ruc, siglas: config.institution.shortName },
+        institucion: institucionDe(config),
         expediente: exp.numero,
         administrado: {
           nombre: displayName(cuenta),

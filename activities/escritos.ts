@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import type { Config } from '../lib/config';
 import type { Storage } from '../lib/storage';
 import type { PdfRenderer } from '../lib/pdf';
-import { cargoEscritoHtml, formatDay, formatLimaInstant, type CargoEscritoData } from '../lib/documents';
+import { cargoEscritoHtml, formatDay, formatLimaInstant, institucionDe, remitenteDe, type CargoEscritoData } from '../lib/documents';
 import { firmaRegistrada } from '../lib/signing';
 import { queueMail } from '../lib/outbox';
 import { avisar, type Aviso, type Persona } from './avisos';
@@ -204,20 +204,13 @@ export function createEscritoActivities(deps: EscritoActivityDeps) {
       const presentadoEn = new Date(e.presentado_en);
       const recibidoEn = new Date(e.recibido_en);
       const { pdf, sello } = await issueCargo({
-        institucion: { nombre: config.institution.name, ruc: config.institution.ruc, siglas: config.institution.shortName },
+        institucion: institucionDe(config),
         titulo,
         numero: exp.numero,
         presentadoEn,
         fechaPresentacion: e.fecha_presentacion,
         fechaRecepcion: recibidoEn,
-        remitente: {
-          nombre: exp.remitente,
-          documento: cuenta?.numero_documento ? `${cuenta.tipo_documento} ${cuenta.numero_documento}` : 'Sistema externo',
-          representante: cuenta?.representante
-            ? `${cuenta.representante.nombres} ${cuenta.representante.apellidoPaterno} (${cuenta.representante.tipoDocumento} ${cuenta.representante.numeroDocumento})`
-            : undefined,
-          email: cuenta?.email ?? '',
-        },
+        remitente: remitenteDe(exp.remitente, cuenta),
         asunto: e.asunto,
         contenido: e.contenido ?? '',
         archivos: refs.map((ref, i) => {

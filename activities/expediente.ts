@@ -6,7 +6,7 @@ import type { Config } from '../lib/config';
 import type { Storage } from '../lib/storage';
 import type { PdfRenderer } from '../lib/pdf';
 import type { BusinessCalendar } from '../lib/business-calendar';
-import { cargoHtml, formatLimaInstant, formatDay } from '../lib/documents';
+import { cargoHtml, formatLimaInstant, formatDay, institucionDe, remitenteDe } from '../lib/documents';
 import { firmaRegistrada } from '../lib/signing';
 import { queueMail } from '../lib/outbox';
 import { displayName } from '../domain/persona';
@@ -68,19 +68,12 @@ export function createExpedienteActivities(deps: ExpedienteActivityDeps) {
       const fechaPresentacion: string = exp.fecha_presentacion ?? presentadoEn.toISOString().slice(0, 10);
       const base = config.http.publicUrl;
       const { pdf, sello } = await deps.pdf.issue((sello) => cargoHtml({
-        institucion: { nombre: config.institution.name, ruc: config.institution.ruc, siglas: config.institution.shortName },
+        institucion: institucionDe(config),
         numero,
         presentadoEn,
         fechaPresentacion,
         fechaRecepcion: recibidoEn,
-        remitente: {
-          nombre: exp.remitente,
-          documento: cuenta?.numero_documento ? `${cuenta.tipo_documento} ${cuenta.numero_documento}` : 'Sistema externo',
-          representante: cuenta?.representante
-            ? `${cuenta.representante.nombres} ${cuenta.representante.apellidoPaterno} (${cuenta.representante.tipoDocumento} ${cuenta.representante.numeroDocumento})`
-            : undefined,
-          email: cuenta?.email ?? '',
-        },
+        remitente: remitenteDe(exp.remitente, cuenta),
         tipoDocumento: tipo?.nombre ?? exp.tipo_documento,
         numeroDocumento: exp.numero_documento ?? 'S/N',
         asunto: exp.asunto,

@@ -41,13 +41,44 @@ export interface Institucion {
   siglas: string;
 }
 
+/** The institution as documents print it, from the configuration. */
+export function institucionDe(config: { institution: { name: string; ruc: string; shortName: string } }): Institucion {
+  return { nombre: config.institution.name, ruc: config.institution.ruc, siglas: config.institution.shortName };
+}
+
+/** Who filed, as a cargo prints it: the filer's name, identity document, representative and mail. */
+export interface Remitente {
+  nombre: string;
+  documento: string; // 'DNI 40000001' or 'RUC 20…'
+  representante?: string;
+  email: string;
+}
+
+interface CuentaRemitente {
+  tipo_documento?: string | null;
+  numero_documento?: string | null;
+  email?: string | null;
+  representante?: { nombres: string; apellidoPaterno: string; tipoDocumento: string; numeroDocumento: string } | null;
+}
+
+/** The remitente of a case filed by `cuenta` (another institution's system files without one). */
+export function remitenteDe(nombre: string, cuenta: CuentaRemitente | null | undefined): Remitente {
+  const r = cuenta?.representante;
+  return {
+    nombre,
+    documento: cuenta?.numero_documento ? `${cuenta.tipo_documento} ${cuenta.numero_documento}` : 'Sistema externo',
+    representante: r ? `${r.nombres} ${r.apellidoPaterno} (${r.tipoDocumento} ${r.numeroDocumento})` : undefined,
+    email: cuenta?.email ?? '',
+  };
+}
+
 export interface CargoData {
   institucion: Institucion;
   numero: string; // '00123-2026'
   presentadoEn: Date; // filing instant
   fechaPresentacion: string; // 'YYYY-MM-DD' legal date (Ley 31465)
   fechaRecepcion: Date; // office reception instant
-  remitente: { nombre: string; documento: string /* 'DNI 40000001' or 'RUC 20…' */; representante?: string; email: string };
+  remitente: Remitente;
   tipoDocumento: string;
   numeroDocumento: string; // or 'S/N'
   asunto: string;
@@ -261,7 +292,7 @@ export interface CargoEscritoData {
   presentadoEn: Date;
   fechaPresentacion: string; // 'YYYY-MM-DD' legal date (Ley 31465)
   fechaRecepcion: Date; // office reception instant
-  remitente: { nombre: string; documento: string; representante?: string; email: string };
+  remitente: Remitente;
   asunto: string;
   contenido: string;
   archivos: { rol: 'Principal' | 'Anexo' | 'Documento'; nombre: string; bytes: number; sha256: string }[];

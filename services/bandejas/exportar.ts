@@ -5,7 +5,7 @@ import { AppError } from '../errors';
 import type { CuentaPrincipal } from '../../domain/principal';
 import { limaDay } from '../../domain/calendar';
 import { ESTADO_LABEL } from '../../domain/lifecycle';
-import { formatDay } from '../../lib/documents';
+import { formatDay, institucionDe } from '../../lib/documents';
 import { EXPORT_MAX_FILAS, exportFile, type Archivo, type ExportColumna, type ExportTabla, type FormatoExport } from '../../lib/exports';
 import { BANDEJAS } from './definiciones';
 import { filas, vista, type Consulta } from './consulta';
@@ -48,13 +48,12 @@ function filtrosLegibles(c: Consulta): [string, string][] {
 
 async function tablaDe(deps: AppDeps, c: Consulta): Promise<ExportTabla> {
   const rows = await filas(c, EXPORT_MAX_FILAS);
-  const i = deps.config.institution;
   return {
     titulo: `Bandeja «${BANDEJAS[c.codigo].titulo}»`,
     filtros: filtrosLegibles(c),
     columnas: COLUMNAS,
     filas: vista(c, rows).map((x) => ({ ...x, documento: `${x.tipoDocumentoNombre} ${x.numeroDocumento ?? 'S/N'}`, estadoNombre: capital(ESTADO_LABEL[x.estado]) })),
-    institucion: { nombre: i.name, ruc: i.ruc, siglas: i.shortName },
+    institucion: institucionDe(deps.config),
     resaltar: 'vencido',
     generadoEn: c.now,
   };

@@ -4,7 +4,7 @@ import { parse } from '../validation';
 import { AppError } from '../errors';
 import type { CuentaPrincipal } from '../../domain/principal';
 import { limaDay } from '../../domain/calendar';
-import { formatDay } from '../../lib/documents';
+import { formatDay, institucionDe } from '../../lib/documents';
 import { EXPORT_MAX_FILAS, exportFile, type Archivo, type ExportTabla, type FormatoExport } from '../../lib/exports';
 import { casillaSchema, filtered, item, type CasillaFiltros, type NotificacionLeida } from './casilla';
 
@@ -38,13 +38,12 @@ function filtrosLegibles(f: CasillaFiltros, rows: NotificacionLeida[]): [string,
 export async function exportarCasilla(deps: AppDeps, p: CuentaPrincipal, query: unknown, formato: FormatoExport): Promise<Archivo> {
   const f = parse(casillaSchema, query);
   const rows = await filtered(deps, p.cuentaId, f).orderBy('n.id', 'desc').limit(EXPORT_MAX_FILAS + 1);
-  const i = deps.config.institution;
   const tabla: ExportTabla = {
     titulo: `Casilla electrónica — ${p.nombre}`,
     filtros: filtrosLegibles(f, rows),
     columnas: COLUMNAS,
     filas: rows.map(item),
-    institucion: { nombre: i.name, ruc: i.ruc, siglas: i.shortName },
+    institucion: institucionDe(deps.config),
     generadoEn: deps.clock.now(),
   };
   if (formato === 'pdf' && !deps.pdf) throw new AppError(503, 'PDF_NO_DISPONIBLE', 'La exportación a PDF no está disponible en este momento. Use la exportación a Excel.');
