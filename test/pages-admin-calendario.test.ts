@@ -8,28 +8,11 @@ import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { sharedStack } from './helpers/shared';
 import type { Client } from './helpers/http';
-import { axeViolations, openBrowser } from './helpers/browser';
+import { axeViolations, openBrowser, widths } from './helpers/browser';
 import { unescapeHtml } from './helpers/html';
 import { nationalHolidays } from '../domain/calendar';
 
 const test = sharedStack({ admin: 'admin@demo.gob.pe', supervisor: 'supervisor@demo.gob.pe' });
-
-const shots = process.env.SCREENSHOTS_DIR;
-
-/**
- * The page at 1280 and 390 px: nothing wider than the window (no sideways scrolling); screenshots
- * when SCREENSHOTS_DIR is set.
- */
-async function widths(p: Page, name: string) {
-  const anchos: Record<number, number> = {};
-  for (const width of [1280, 390]) {
-    await p.setViewport({ width, height: 900 });
-    anchos[width] = await p.evaluate(() => document.documentElement.scrollWidth);
-    if (shots) await p.screenshot({ path: join(shots, `${name}-${width}.png`) as `${string}.png`, fullPage: true });
-  }
-  await p.setViewport({ width: 1280, height: 900 });
-  return anchos;
-}
 
 async function page(base: string, c: Client | null, path: string) {
   const res = await fetch(base + path, { redirect: 'manual', headers: { accept: 'text/html', cookie: c?.cookie ?? '' } });

@@ -12,7 +12,7 @@ import type { Page } from 'puppeteer-core';
 import { sharedStack, type Shared } from './helpers/shared';
 import { uid } from './helpers/stack';
 import { fileMultipart, type Client } from './helpers/http';
-import { axeViolations, openBrowser } from './helpers/browser';
+import { axeViolations, openBrowser, widths } from './helpers/browser';
 import { until } from './helpers/wait';
 import { addDays, businessDaysUntil, formatInstant, isBusinessDay, limaDay, limaInstant, nextBusinessDay, type CalendarSettings } from '../domain/calendar';
 import { calendarSettings } from '../lib/business-calendar';
@@ -33,23 +33,6 @@ const test = sharedStack(
   },
 );
 type Ctx = Shared<'ciudadano' | 'mesa' | 'unidad' | 'supervisor', { estadistica: string; vacia: string; settings: CalendarSettings }>;
-
-const shots = process.env.SCREENSHOTS_DIR;
-
-/**
- * The page at 1280 and 390 px: nothing wider than the window (no sideways scrolling); screenshots
- * when SCREENSHOTS_DIR is set.
- */
-async function widths(p: Page, name: string) {
-  const anchos: Record<number, number> = {};
-  for (const width of [1280, 390]) {
-    await p.setViewport({ width, height: 900 });
-    anchos[width] = await p.evaluate(() => document.documentElement.scrollWidth);
-    if (shots) await p.screenshot({ path: join(shots, `${name}-${width}.png`) as `${string}.png`, fullPage: true });
-  }
-  await p.setViewport({ width: 1280, height: 900 });
-  return anchos;
-}
 
 async function tablero(c: Client) {
   const res = await c.get('/api/v1/supervision/tablero');

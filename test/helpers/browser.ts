@@ -3,6 +3,7 @@
 // violation and accessibility violation (axe-core, on every page a walk navigates to) collected
 // for the test to check.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import puppeteer, { type Browser, type Page, type Target } from 'puppeteer-core';
 import { required, TEST_PASSWORD } from './stack';
@@ -109,4 +110,20 @@ export async function answerCode(p: Page, base: string, usuario: string) {
   if (!(await p.$('form[action="/ingresar/codigo"]'))) return;
   await p.type('#f-codigo', await freshCode(base, usuario));
   await Promise.all([p.waitForNavigation(), p.keyboard.press('Enter')]);
+}
+
+/**
+ * The page at 1280 and 390 px: how wide its content is at each (wider than the window means
+ * sideways scrolling), with full-page screenshots `<name>-<width>.png` when SCREENSHOTS_DIR is set.
+ */
+export async function widths(p: Page, name: string): Promise<Record<number, number>> {
+  const shots = process.env.SCREENSHOTS_DIR;
+  const anchos: Record<number, number> = {};
+  for (const width of [1280, 390]) {
+    await p.setViewport({ width, height: 900 });
+    anchos[width] = await p.evaluate(() => document.documentElement.scrollWidth);
+    if (shots) await p.screenshot({ path: join(shots, `${name}-${width}.png`) as `${string}.png`, fullPage: true });
+  }
+  await p.setViewport({ width: 1280, height: 900 });
+  return anchos;
 }
