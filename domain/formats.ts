@@ -41,7 +41,8 @@ export function fechaHora(value: Date | string | null | undefined) {
   return `${pad2(d.getUTCDate())}/${pad2(d.getUTCMonth() + 1)}/${d.getUTCFullYear()} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`;
 }
 
-const DIAS_SEMANA = ['domingo', 'lunes', 'martes', 'miércoles', 'jueves', 'viernes', 'sábado'] as const;
+/** Weekday names by `getUTCDay()` (0 = domingo). */
+export const DIAS_SEMANA = ['domingo', 'lunes', 'martes', 'miércoles', 'jueves', 'viernes', 'sábado'] as const;
 /** An instant written out with its weekday, in Lima time: 'martes 01/12/2026, 23:59' (a deadline as people read it). */
 export function fechaHoraConDia(value: Date | string | null | undefined) {
   if (!value) return '';

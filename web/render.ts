@@ -8,7 +8,7 @@ import type { Context } from 'koa';
 import type { Config } from '../lib/config';
 import { ESTADO_LABEL, type Estado } from '../domain/lifecycle';
 import { STAFF_ROLES } from '../domain/principal';
-import { fechaHora } from '../domain/formats';
+import { DIAS_SEMANA, fechaHora } from '../domain/formats';
 import { csrfTokenFor, principal } from '../http/auth/session';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -17,12 +17,11 @@ export const staticDir = join(here, 'static');
 
 // Kept for pages that still import it from here; the formatter lives in domain/formats.ts.
 
-const DIAS = ['domingo', 'lunes', 'martes', 'miércoles', 'jueves', 'viernes', 'sábado'];
 /** 'dd/mm/aaaa' of a legal day 'AAAA-MM-DD' (a `date` column comes as that string). */
 export function fecha(value: string | null | undefined, conDia = false) {
   const m = typeof value === 'string' ? /^(\d{4})-(\d{2})-(\d{2})/.exec(value) : null;
   if (!m) return value ?? '';
-  const dia = DIAS[new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])).getUTCDay()];
+  const dia = DIAS_SEMANA[new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])).getUTCDay()];
   return `${conDia ? `${dia} ` : ''}${m[3]}/${m[2]}/${m[1]}`;
 }
 
